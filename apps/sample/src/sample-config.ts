@@ -1,0 +1,36 @@
+import type { ClusterModuleOptions } from '@shoal/cluster';
+
+/** The sample app's settings, all from the environment. */
+export interface SampleConfig {
+  readonly port: number;
+  readonly cluster: ClusterModuleOptions;
+}
+
+function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new Error(`${name} must be a number, got "${raw}"`);
+  return value;
+}
+
+/**
+ * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL`, `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
+ * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL` and `SHOAL_FAILURE_TIMEOUT`.
+ */
+export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
+  const store = (env.SHOAL_STORE ?? 'redis') as ClusterModuleOptions['store'];
+  return {
+    port: optionalNumber(env, 'PORT') ?? 3000,
+    cluster: {
+      redis: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      postgres: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      store,
+      nodeId: env.SHOAL_NODE_ID || undefined,
+      prefix: env.SHOAL_PREFIX || undefined,
+      heartbeatInterval: optionalNumber(env, 'SHOAL_HEARTBEAT_INTERVAL'),
+      failureTimeout: optionalNumber(env, 'SHOAL_FAILURE_TIMEOUT'),
+      nodeHeader: true,
+    },
+  };
+}

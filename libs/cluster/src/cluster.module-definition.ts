@@ -1,0 +1,12 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { ClusterModuleOptions } from './cluster-options.js';
+
+export const {
+  ConfigurableModuleClass: ClusterConfigurableModule,
+  MODULE_OPTIONS_TOKEN: CLUSTER_MODULE_OPTIONS,
+  OPTIONS_TYPE: CLUSTER_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: CLUSTER_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<ClusterModuleOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .build();

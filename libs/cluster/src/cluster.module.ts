@@ -1,0 +1,70 @@
+import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { CLUSTER_CONFIG, MEMBERSHIP_STORE, NODE_INFO } from './cluster.constants.js';
+import { ClusterExplorer } from './cluster.explorer.js';
+import { ClusterMetrics } from './cluster.metrics.js';
+import { CLUSTER_MODULE_OPTIONS, ClusterConfigurableModule } from './cluster.module-definition.js';
+import { ClusterService } from './cluster.service.js';
+import { resolveClusterConfig, type ClusterConfig } from './cluster-config.js';
+import type { ClusterModuleOptions } from './cluster-options.js';
+import { ClusterConnections } from './connections/cluster-connections.js';
+import { createClusterConnections } from './connections/create-connections.js';
+import { DecoratedMethodExplorer } from './discovery/decorated-methods.js';
+import { createMembershipStore } from './membership/create-membership-store.js';
+import { createNodeInfo, type NodeInfo } from './node-identity.js';
+import { NodeHeaderInterceptor } from './node-header.interceptor.js';
+
+/**
+ * Makes this app a node of a Shoal cluster: opens (or adopts) the Redis / Postgres connections every Shoal module
+ * shares, registers the node in membership, heartbeats, removes dead members, and exposes `ClusterService`.
+ *
+ * ```ts
+ * ClusterModule.forRoot({ redis: process.env.REDIS_URL, postgres: process.env.DATABASE_URL })
+ * ```
+ * Options are validated at start-up; a bad one stops the app with an error naming it. Global by default.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: CLUSTER_CONFIG,
+      inject: [CLUSTER_MODULE_OPTIONS],
+      useFactory: (options: ClusterModuleOptions) => resolveClusterConfig(options),
+    },
+    {
+      provide: NODE_INFO,
+      inject: [CLUSTER_CONFIG],
+      useFactory: (config: ClusterConfig) => createNodeInfo(config),
+    },
+    {
+      provide: ClusterConnections,
+      inject: [CLUSTER_CONFIG, NODE_INFO],
+      useFactory: (config: ClusterConfig, node: NodeInfo) =>
+        createClusterConnections({ redis: config.redis, postgres: config.postgres, nodeId: node.id }),
+    },
+    {
+      provide: MEMBERSHIP_STORE,
+      inject: [CLUSTER_CONFIG, ClusterConnections],
+      useFactory: createMembershipStore,
+    },
+    {
+      provide: ClusterMetrics,
+      inject: [CLUSTER_CONFIG],
+      useFactory: (config: ClusterConfig) => new ClusterMetrics(config.metricsRegistry),
+    },
+    { provide: APP_INTERCEPTOR, useClass: NodeHeaderInterceptor },
+    DecoratedMethodExplorer,
+    ClusterService,
+    ClusterExplorer,
+  ],
+  exports: [
+    CLUSTER_CONFIG,
+    NODE_INFO,
+    ClusterConnections,
+    ClusterService,
+    ClusterMetrics,
+    DecoratedMethodExplorer,
+    DiscoveryModule,
+  ],
+})
+export class ClusterModule extends ClusterConfigurableModule {}

@@ -1,0 +1,230 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { Subject, type Observable } from 'rxjs';
+import { CLUSTER_CONFIG, MEMBERSHIP_STORE, NODE_INFO } from './cluster.constants.js';
+import type { ClusterConfig } from './cluster-config.js';
+import { ClusterMetrics } from './cluster.metrics.js';
+import { ClusterConnections } from './connections/cluster-connections.js';
+import type { Member, MembershipEvent } from './membership/membership-event.js';
+import type { MemberRecord, MembershipNotice, MembershipStore } from './membership/membership-store.js';
+import { MembershipView } from './membership/membership-view.js';
+import type { NodeInfo } from './node-identity.js';
+import { rendezvousOwner } from './shard-ring/rendezvous.js';
+import { withTimeout } from './with-timeout.js';
+
+/** Emitted after every membership change with the member ids the shard ring now spans. */
+export interface ShardsChangedEvent {
+  readonly members: readonly string[];
+}
+
+/**
+ * This node's view of the cluster: who is alive, join/leave events, and the shard ring.
+ *
+ * Guarantees (defaults): a join is seen by the others within one heartbeat (pushed at once in practice); a
+ * graceful leave is pushed at once; a crashed node is removed within `failureTimeout + heartbeatInterval` on the
+ * store's clock, by exactly one surviving node.
+ */
+@Injectable()
+export class ClusterService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('Shoal:Cluster');
+  private readonly view: MembershipView;
+  private readonly changes = new Subject<MembershipEvent>();
+  private readonly shards = new Subject<ShardsChangedEvent>();
+  private timer?: NodeJS.Timeout;
+  private pendingBeat?: Promise<unknown>;
+  private running = false;
+  private storeDown = false;
+  private lastBeatAt = 0;
+  private requested = 0;
+  private applied = 0;
+  private refreshing = false;
+  private refreshAgain = false;
+
+  constructor(
+    @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
+    @Inject(NODE_INFO) private readonly node: NodeInfo,
+    @Inject(MEMBERSHIP_STORE) private readonly store: MembershipStore,
+    private readonly connections: ClusterConnections,
+    private readonly metrics: ClusterMetrics,
+  ) {
+    this.view = new MembershipView(node.id);
+  }
+
+  /** This node. */
+  get self(): NodeInfo {
+    return this.node;
+  }
+
+  /** Live members as this node sees them, sorted by id (this node included). */
+  members(): Member[] {
+    return this.view.list();
+  }
+
+  /** Number of live members. */
+  get size(): number {
+    return this.view.size;
+  }
+
+  /** Whether `id` is a live member. */
+  isMember(id: string): boolean {
+    return this.view.has(id);
+  }
+
+  /** Joins and leaves, as this node sees them, in order. */
+  get events$(): Observable<MembershipEvent> {
+    return this.changes.asObservable();
+  }
+
+  /** The member ids the shard ring spans, after each change. */
+  get shardsChanged$(): Observable<ShardsChangedEvent> {
+    return this.shards.asObservable();
+  }
+
+  /**
+   * The member that owns `key` (rendezvous hashing over live members). All nodes with the same view agree; a join
+   * or leave moves only about 1/N of the keys.
+   */
+  ownerOf(key: string): string {
+    return rendezvousOwner(key, this.view.ids()) ?? this.node.id;
+  }
+
+  /** Whether this node owns `key`. */
+  owns(key: string): boolean {
+    return this.ownerOf(key) === this.node.id;
+  }
+
+  /** Milliseconds since this node's last successful heartbeat (local clock); `Infinity` before the first. */
+  heartbeatAge(): number {
+    return this.lastBeatAt === 0 ? Infinity : Date.now() - this.lastBeatAt;
+  }
+
+  /** Whether this node's heartbeat is fresh enough that the others count it as alive. */
+  get registered(): boolean {
+    return this.running && this.heartbeatAge() < this.config.failureTimeout;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.store.init((notice) => this.onNotice(notice));
+    this.running = true;
+    this.publish(this.view.apply([], this.selfRecord()));
+    await this.beat();
+    this.schedule();
+    this.logger.log(
+      `node ${this.node.id} joined (${this.config.store} store, ${this.view.size} member(s), ` +
+        `heartbeat ${this.config.heartbeatInterval} ms, failure timeout ${this.config.failureTimeout} ms)`,
+    );
+  }
+
+  /** Leaves the cluster at once, so the others see it within one round trip. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearTimeout(this.timer);
+    // A beat still in flight could otherwise land after the leave and register this node again.
+    await withTimeout(this.pendingBeat ?? Promise.resolve(), this.config.failureTimeout, 'last heartbeat').catch(
+      () => undefined,
+    );
+    try {
+      await withTimeout(this.store.leave(this.node), this.config.failureTimeout, 'leaving the cluster');
+      this.logger.log(`node ${this.node.id} left the cluster`);
+    } catch (error) {
+      this.logger.warn(`could not announce leaving (the others will time it out): ${String(error)}`);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.beforeApplicationShutdown();
+    await this.store.close().catch((error: unknown) => this.logger.debug(`store close: ${String(error)}`));
+    this.changes.complete();
+    this.shards.complete();
+    await this.connections.close();
+  }
+
+  private selfRecord(): MemberRecord {
+    return { ...this.node, lastSeen: this.lastBeatAt };
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => void this.beat().finally(() => this.schedule()), this.config.heartbeatInterval);
+    this.timer.unref();
+  }
+
+  private async beat(): Promise<void> {
+    if (!this.running || this.pendingBeat) return;
+    const seq = ++this.requested;
+    const beat = this.store.beat(this.node, this.config.failureTimeout);
+    this.pendingBeat = beat.catch(() => undefined).finally(() => (this.pendingBeat = undefined));
+    try {
+      const result = await withTimeout(beat, this.config.failureTimeout, 'membership heartbeat');
+      this.lastBeatAt = Date.now();
+      if (this.storeDown) this.logger.log('membership store reachable again');
+      this.storeDown = false;
+      if (result.created && this.applied > 0) this.logger.log(`node ${this.node.id} (re)registered`);
+      if (result.removed.length > 0) {
+        this.metrics.removedByThisNode.inc(result.removed.length);
+        this.logger.log(`removed dead member(s): ${result.removed.join(', ')}`);
+      }
+      this.applyRead(seq, result.members);
+    } catch (error) {
+      this.metrics.heartbeatFailures.inc();
+      if (!this.storeDown) this.logger.warn(`membership heartbeat failed, retrying: ${String(error)}`);
+      this.storeDown = true;
+    }
+  }
+
+  private onNotice(notice: MembershipNotice): void {
+    if (!this.running) return;
+    // Removed while alive (paused past the failure timeout, or the store lost its data): register again now.
+    if (notice.type === 'left' && notice.id === this.node.id) {
+      void this.beat();
+      return;
+    }
+    this.refresh();
+  }
+
+  /** Re-reads membership; coalesces notices that arrive while a read is in flight. */
+  private refresh(): void {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = true;
+    void (async () => {
+      do {
+        this.refreshAgain = false;
+        const seq = ++this.requested;
+        try {
+          this.applyRead(seq, await withTimeout(this.store.list(this.config.failureTimeout), 2000, 'list'));
+        } catch (error) {
+          this.logger.debug(`membership refresh failed: ${String(error)}`);
+        }
+      } while (this.refreshAgain && this.running);
+      this.refreshing = false;
+    })();
+  }
+
+  /** Applies a read unless a read issued later was applied already (reads can complete out of order). */
+  private applyRead(seq: number, members: readonly MemberRecord[]): void {
+    if (seq < this.applied || !this.running) return;
+    this.applied = seq;
+    this.publish(this.view.apply(members, this.selfRecord()));
+  }
+
+  private publish(events: readonly MembershipEvent[]): void {
+    if (events.length === 0) return;
+    for (const event of events) {
+      this.metrics.membershipEvents.inc({ type: event.type });
+      if (event.member.id !== this.node.id) this.logger.log(`member ${event.type}: ${event.member.id}`);
+      this.changes.next(event);
+    }
+    this.metrics.members.set(this.view.size);
+    this.shards.next({ members: this.view.ids() });
+  }
+}

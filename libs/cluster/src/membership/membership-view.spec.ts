@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals';
+import type { MemberRecord } from './membership-store.js';
+import { MembershipView } from './membership-view.js';
+
+const member = (id: string, incarnation = `${id}-1`): MemberRecord => ({
+  id,
+  incarnation,
+  startedAt: 0,
+  version: '1',
+  host: 'h',
+  pid: 1,
+  metadata: {},
+  lastSeen: 0,
+});
+
+describe('MembershipView', () => {
+  const self = member('a');
+
+  it('reports joins, then leaves, and keeps itself present', () => {
+    const view = new MembershipView('a');
+    expect(view.apply([], self).map((e) => `${e.type}:${e.member.id}`)).toEqual(['joined:a']);
+    expect(view.apply([self, member('b'), member('c')], self).map((e) => `${e.type}:${e.member.id}`)).toEqual([
+      'joined:b',
+      'joined:c',
+    ]);
+    expect(view.apply([member('c')], self).map((e) => `${e.type}:${e.member.id}`)).toEqual(['left:b']);
+    expect(view.ids()).toEqual(['a', 'c']);
+    expect(view.has('c')).toBe(true);
+  });
+
+  it('reports a restart with the same id as a leave then a join', () => {
+    const view = new MembershipView('a');
+    view.apply([self, member('b', 'b-1')], self);
+    const events = view.apply([self, member('b', 'b-2')], self);
+    expect(events.map((e) => `${e.type}:${e.member.incarnation}`)).toEqual(['left:b-1', 'joined:b-2']);
+  });
+
+  it('reports nothing when nothing changed', () => {
+    const view = new MembershipView('a');
+    view.apply([self, member('b')], self);
+    expect(view.apply([member('b'), self], self)).toEqual([]);
+  });
+});

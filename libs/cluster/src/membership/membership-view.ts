@@ -1,0 +1,59 @@
+import type { Member, MembershipEvent } from './membership-event.js';
+import { byId } from './member-record.codec.js';
+
+/**
+ * This node's picture of the cluster. `apply` replaces it with a fresh read of the store and returns what changed:
+ * a member whose incarnation changed (it restarted with the same id) leaves and joins again.
+ */
+export class MembershipView {
+  private readonly members = new Map<string, Member>();
+
+  constructor(private readonly selfId: string) {}
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  has(id: string): boolean {
+    return this.members.has(id);
+  }
+
+  get(id: string): Member | undefined {
+    return this.members.get(id);
+  }
+
+  list(): Member[] {
+    return [...this.members.values()].sort(byId);
+  }
+
+  ids(): string[] {
+    return this.list().map((member) => member.id);
+  }
+
+  /**
+   * Replaces the view with `fresh`, keeping `self` present (a running node is a member of its own view).
+   * @returns the changes, `left` before `joined`.
+   */
+  apply(fresh: readonly Member[], self: Member, at = new Date()): MembershipEvent[] {
+    const next = new Map(fresh.map((member) => [member.id, member]));
+    if (!next.has(this.selfId)) next.set(this.selfId, self);
+    const left: MembershipEvent[] = [];
+    const joined: MembershipEvent[] = [];
+    for (const [id, member] of this.members) {
+      const now = next.get(id);
+      if (!now || now.incarnation !== member.incarnation) left.push({ type: 'left', member, at });
+    }
+    for (const [id, member] of next) {
+      const before = this.members.get(id);
+      if (!before || before.incarnation !== member.incarnation) joined.push({ type: 'joined', member, at });
+    }
+    this.members.clear();
+    for (const [id, member] of next) this.members.set(id, member);
+    return [...left, ...joined];
+  }
+
+  /** Removes everyone but `self` without events (used when this node leaves). */
+  clear(): void {
+    this.members.clear();
+  }
+}

@@ -1,0 +1,57 @@
+import { RedisScript } from '../redis/redis-script.js';
+
+/** KEYS: members zset, nodes hash. Puts `now` (store clock, ms) and `cutoff` in scope. */
+const clock = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+/** Reads live members (score >= cutoff) with their info. */
+const readLive = `
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], cutoff, '+inf', 'WITHSCORES')
+local infos = {}
+for i = 1, #live, 2 do infos[#infos + 1] = redis.call('HGET', KEYS[2], live[i]) or '' end
+`;
+
+/** Raw reply of the beat script: created flag, removed ids, [id, score, ...], infos. */
+export type BeatReply = [number, string[], string[], string[]];
+/** Raw reply of the list script: [id, score, ...], infos. */
+export type ListReply = [string[], string[]];
+
+/** ARGV: id, info JSON, failure timeout ms, channel. */
+export const beatScript = new RedisScript<BeatReply>(`${clock}
+local id = ARGV[1]
+local cutoff = now - tonumber(ARGV[3])
+local previous = redis.call('HGET', KEYS[2], id)
+redis.call('ZADD', KEYS[1], now, id)
+local created = 0
+if previous ~= ARGV[2] then
+  redis.call('HSET', KEYS[2], id, ARGV[2])
+  created = 1
+  redis.call('PUBLISH', ARGV[4], cjson.encode({type = 'joined', id = id}))
+end
+local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. cutoff)
+for _, gone in ipairs(stale) do
+  redis.call('ZREM', KEYS[1], gone)
+  redis.call('HDEL', KEYS[2], gone)
+  redis.call('PUBLISH', ARGV[4], cjson.encode({type = 'left', id = gone}))
+end
+${readLive}
+return {created, stale, live, infos}
+`);
+
+/** ARGV: failure timeout ms. */
+export const listScript = new RedisScript<ListReply>(`${clock}
+local cutoff = now - tonumber(ARGV[1])
+${readLive}
+return {live, infos}
+`);
+
+/** ARGV: id, info JSON (the incarnation that leaves), channel. */
+export const leaveScript = new RedisScript<number>(`
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('PUBLISH', ARGV[3], cjson.encode({type = 'left', id = ARGV[1]}))
+return 1
+`);

@@ -1,0 +1,68 @@
+import { Logger } from '@nestjs/common';
+import { Cluster } from 'ioredis';
+import type { NodeInfo } from '../node-identity.js';
+import type { RedisClient } from '../redis/redis-client.js';
+import type { BeatResult, MemberRecord, MembershipNotice, MembershipStore } from './membership-store.js';
+import { parseNotice, toMemberRecords } from './member-record.codec.js';
+import { beatScript, leaveScript, listScript } from './redis-membership.scripts.js';
+
+/**
+ * Membership in Redis: a sorted set of heartbeats scored by Redis `TIME`, a hash of node infos, Lua scripts for
+ * atomic beat/sweep/leave, and pub/sub for instant notices. Keys share the `{cluster}` hash tag (Redis Cluster).
+ */
+export class RedisMembershipStore implements MembershipStore {
+  private readonly logger = new Logger('Shoal:Membership');
+  private readonly keys: [string, string];
+  private readonly channel: string;
+  private subscriber?: RedisClient;
+
+  constructor(
+    private readonly redis: RedisClient,
+    prefix: string,
+  ) {
+    this.keys = [`${prefix}:{cluster}:members`, `${prefix}:{cluster}:nodes`];
+    this.channel = `${prefix}:{cluster}:changes`;
+  }
+
+  async init(onNotice: (notice: MembershipNotice) => void): Promise<void> {
+    const subscriber: RedisClient =
+      this.redis instanceof Cluster ? this.redis.duplicate() : this.redis.duplicate();
+    this.subscriber = subscriber;
+    subscriber.on('error', (error: Error) => this.logger.debug(`subscriber: ${error.message}`));
+    subscriber.on('message', (channel: string, message: string) => {
+      const notice = channel === this.channel ? parseNotice(message) : undefined;
+      if (notice) onNotice(notice);
+    });
+    await subscriber.subscribe(this.channel);
+  }
+
+  async beat(self: NodeInfo, failureTimeoutMs: number): Promise<BeatResult> {
+    const [created, removed, live, infos] = await beatScript.run(this.redis, this.keys, [
+      self.id,
+      JSON.stringify(self),
+      failureTimeoutMs,
+      this.channel,
+    ]);
+    return { created: created === 1, removed, members: toMemberRecords(live, infos) };
+  }
+
+  async list(failureTimeoutMs: number): Promise<MemberRecord[]> {
+    const [live, infos] = await listScript.run(this.redis, this.keys, [failureTimeoutMs]);
+    return toMemberRecords(live, infos);
+  }
+
+  async leave(self: NodeInfo): Promise<void> {
+    await leaveScript.run(this.redis, this.keys, [self.id, JSON.stringify(self), this.channel]);
+  }
+
+  async close(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    if (!subscriber) return;
+    try {
+      await subscriber.quit();
+    } catch {
+      subscriber.disconnect();
+    }
+  }
+}
