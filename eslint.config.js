@@ -18,7 +18,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['@nestjs/core/*'], message: 'Use the public @nestjs/core entry only.' },
-            { group: ['@shoal/*/src/*', '../../*/src/*'], message: "Import another lib through its index (@shoal/<lib>)." },
+            {
+              group: ['@shoal/*/src/*', '../../*/src/*'],
+              message: 'Import another lib through its index (@shoal/<lib>).',
+            },
           ],
         },
       ],

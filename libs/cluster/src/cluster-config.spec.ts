@@ -38,12 +38,16 @@ describe('resolveClusterConfig', () => {
   });
 
   it('names an unknown option', () => {
-    expect(problemsOf({ redis: 'redis://h:1', heartbeatIntervl: 100 })).toMatch(/unknown option `heartbeatIntervl`/);
+    expect(problemsOf({ redis: 'redis://h:1', heartbeatIntervl: 100 })).toMatch(
+      /unknown option `heartbeatIntervl`/,
+    );
   });
 
   it('rejects a heartbeat interval that is not well below the failure timeout', () => {
     const message = problemsOf({ redis: 'redis://h:1', heartbeatInterval: 3000, failureTimeout: 2000 });
-    expect(message).toMatch(/`heartbeatInterval` \(3000 ms\) must be at most half of failureTimeout \(2000 ms\)/);
+    expect(message).toMatch(
+      /`heartbeatInterval` \(3000 ms\) must be at most half of failureTimeout \(2000 ms\)/,
+    );
     expect(problemsOf({ redis: 'redis://h:1', heartbeatInterval: 1500 })).toMatch(/heartbeatInterval/);
   });
 
@@ -53,12 +57,16 @@ describe('resolveClusterConfig', () => {
   });
 
   it('rejects durations that are not positive whole milliseconds', () => {
-    expect(problemsOf({ redis: 'redis://h:1', failureTimeout: -1 })).toMatch(/`failureTimeout` must be above 0/);
+    expect(problemsOf({ redis: 'redis://h:1', failureTimeout: -1 })).toMatch(
+      /`failureTimeout` must be above 0/,
+    );
     expect(problemsOf({ redis: 'redis://h:1', heartbeatInterval: 0.5 })).toMatch(/`heartbeatInterval`/);
   });
 
   it('rejects a store without its connection, and no store at all', () => {
-    expect(problemsOf({ store: 'postgres', redis: 'redis://h:1' })).toMatch(/`store` is 'postgres' but no `postgres`/);
+    expect(problemsOf({ store: 'postgres', redis: 'redis://h:1' })).toMatch(
+      /`store` is 'postgres' but no `postgres`/,
+    );
     expect(problemsOf({})).toMatch(/`store` cannot be chosen/);
   });
 

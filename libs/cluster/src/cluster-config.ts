@@ -55,7 +55,10 @@ const schema = z
   .strictObject({
     redis: redisOption.optional(),
     postgres: z
-      .union([url(['postgres:', 'postgresql:'], 'postgres://user@127.0.0.1:5432/db'), z.instanceof(DataSource)])
+      .union([
+        url(['postgres:', 'postgresql:'], 'postgres://user@127.0.0.1:5432/db'),
+        z.instanceof(DataSource),
+      ])
       .optional(),
     store: z.enum(['redis', 'postgres', 'memory']).optional(),
     nodeId: z
@@ -88,10 +91,18 @@ const schema = z
       });
     }
     if (options.store === 'redis' && options.redis === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['store'], message: "is 'redis' but no `redis` connection is given" });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['store'],
+        message: "is 'redis' but no `redis` connection is given",
+      });
     }
     if (options.store === 'postgres' && options.postgres === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['store'], message: "is 'postgres' but no `postgres` connection is given" });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['store'],
+        message: "is 'postgres' but no `postgres` connection is given",
+      });
     }
     if (options.store === undefined && options.redis === undefined && options.postgres === undefined) {
       ctx.addIssue({

@@ -1,7 +1,9 @@
 import { Counter, Gauge, register, type Registry } from 'prom-client';
 
 function gauge(registry: Registry, name: string, help: string): Gauge {
-  return (registry.getSingleMetric(name) as Gauge | undefined) ?? new Gauge({ name, help, registers: [registry] });
+  return (
+    (registry.getSingleMetric(name) as Gauge | undefined) ?? new Gauge({ name, help, registers: [registry] })
+  );
 }
 
 function counter(registry: Registry, name: string, help: string, labelNames: string[] = []): Counter {
@@ -19,7 +21,11 @@ export class ClusterMetrics {
   readonly removedByThisNode: Counter;
 
   constructor(readonly registry: Registry = register) {
-    this.members = gauge(registry, 'shoal_cluster_members', 'Live members of the cluster as this node sees them');
+    this.members = gauge(
+      registry,
+      'shoal_cluster_members',
+      'Live members of the cluster as this node sees them',
+    );
     this.membershipEvents = counter(
       registry,
       'shoal_cluster_membership_events_total',

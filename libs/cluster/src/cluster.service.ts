@@ -31,7 +31,9 @@ export interface ShardsChangedEvent {
  * store's clock, by exactly one surviving node.
  */
 @Injectable()
-export class ClusterService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class ClusterService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger('Shoal:Cluster');
   private readonly view: MembershipView;
   private readonly changes = new Subject<MembershipEvent>();
@@ -127,9 +129,11 @@ export class ClusterService implements OnApplicationBootstrap, BeforeApplication
     this.running = false;
     clearTimeout(this.timer);
     // A beat still in flight could otherwise land after the leave and register this node again.
-    await withTimeout(this.pendingBeat ?? Promise.resolve(), this.config.failureTimeout, 'last heartbeat').catch(
-      () => undefined,
-    );
+    await withTimeout(
+      this.pendingBeat ?? Promise.resolve(),
+      this.config.failureTimeout,
+      'last heartbeat',
+    ).catch(() => undefined);
     try {
       await withTimeout(this.store.leave(this.node), this.config.failureTimeout, 'leaving the cluster');
       this.logger.log(`node ${this.node.id} left the cluster`);
@@ -152,7 +156,10 @@ export class ClusterService implements OnApplicationBootstrap, BeforeApplication
 
   private schedule(): void {
     if (!this.running) return;
-    this.timer = setTimeout(() => void this.beat().finally(() => this.schedule()), this.config.heartbeatInterval);
+    this.timer = setTimeout(
+      () => void this.beat().finally(() => this.schedule()),
+      this.config.heartbeatInterval,
+    );
     this.timer.unref();
   }
 

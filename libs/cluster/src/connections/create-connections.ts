@@ -12,7 +12,10 @@ function isClusterSeed(option: RedisConnectionOption): option is RedisClusterCon
   return typeof option === 'object' && 'cluster' in option && Array.isArray(option.cluster);
 }
 
-function openRedis(option: RedisConnectionOption, connectionName: string): { client: RedisClient; owned: boolean } {
+function openRedis(
+  option: RedisConnectionOption,
+  connectionName: string,
+): { client: RedisClient; owned: boolean } {
   if (option instanceof Redis || option instanceof Cluster) return { client: option, owned: false };
   if (typeof option === 'string') return { client: new Redis(option, { connectionName }), owned: true };
   if (isClusterSeed(option)) {

@@ -8,12 +8,18 @@ import { PostgresMembershipStore } from './postgres-membership.store.js';
 import { RedisMembershipStore } from './redis-membership.store.js';
 
 /** Builds the membership store `ClusterModule` options ask for. */
-export function createMembershipStore(config: ClusterConfig, connections: ClusterConnections): MembershipStore {
+export function createMembershipStore(
+  config: ClusterConfig,
+  connections: ClusterConnections,
+): MembershipStore {
   switch (config.store) {
     case 'redis':
       return new RedisMembershipStore(connections.redis('The Redis membership store'), config.prefix);
     case 'postgres':
-      return new PostgresMembershipStore(connections.postgres('The Postgres membership store'), config.prefix);
+      return new PostgresMembershipStore(
+        connections.postgres('The Postgres membership store'),
+        config.prefix,
+      );
     case 'memory':
       if (process.env.NODE_ENV === 'production' && !config.allowMemoryStoreInProduction) {
         throw new MemoryStoreInProductionError('membership');

@@ -23,7 +23,10 @@ async function eventually(check: () => boolean, timeoutMs = 3000): Promise<void>
 /**
  * The contract every `MembershipStore` keeps. Run against each implementation, so all three behave alike.
  */
-export function membershipStoreContract(name: string, makeFixture: () => Promise<MembershipStoreFixture>): void {
+export function membershipStoreContract(
+  name: string,
+  makeFixture: () => Promise<MembershipStoreFixture>,
+): void {
   describe(`MembershipStore contract: ${name}`, () => {
     let fixture: MembershipStoreFixture;
     const stores: MembershipStore[] = [];
@@ -38,7 +41,8 @@ export function membershipStoreContract(name: string, makeFixture: () => Promise
       return store;
     }
 
-    const node = (id: string): NodeInfo => createNodeInfo({ nodeId: `${id}-${Math.random().toString(36).slice(2, 8)}` });
+    const node = (id: string): NodeInfo =>
+      createNodeInfo({ nodeId: `${id}-${Math.random().toString(36).slice(2, 8)}` });
 
     beforeAll(async () => {
       fixture = await makeFixture();

@@ -30,7 +30,11 @@ membershipStoreContract('redis', async () => {
 
 membershipStoreContract('postgres', async () => {
   const schema = namespace();
-  const dataSource = await new DataSource({ type: 'postgres', url: DATABASE_URL, extra: { max: 30 } }).initialize();
+  const dataSource = await new DataSource({
+    type: 'postgres',
+    url: DATABASE_URL,
+    extra: { max: 30 },
+  }).initialize();
   return {
     create: async () => new PostgresMembershipStore(dataSource, schema),
     dispose: async () => {

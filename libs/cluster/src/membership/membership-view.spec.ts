@@ -19,10 +19,9 @@ describe('MembershipView', () => {
   it('reports joins, then leaves, and keeps itself present', () => {
     const view = new MembershipView('a');
     expect(view.apply([], self).map((e) => `${e.type}:${e.member.id}`)).toEqual(['joined:a']);
-    expect(view.apply([self, member('b'), member('c')], self).map((e) => `${e.type}:${e.member.id}`)).toEqual([
-      'joined:b',
-      'joined:c',
-    ]);
+    expect(view.apply([self, member('b'), member('c')], self).map((e) => `${e.type}:${e.member.id}`)).toEqual(
+      ['joined:b', 'joined:c'],
+    );
     expect(view.apply([member('c')], self).map((e) => `${e.type}:${e.member.id}`)).toEqual(['left:b']);
     expect(view.ids()).toEqual(['a', 'c']);
     expect(view.has('c')).toBe(true);

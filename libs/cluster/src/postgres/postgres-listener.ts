@@ -87,7 +87,9 @@ export class PostgresListener {
     if (!active) return;
     active.client.off('notification', this.onNotification);
     active.client.off('error', this.onError);
-    await withTimeout(active.client.query(`UNLISTEN "${this.channel}"`), 1000, 'UNLISTEN').catch(() => undefined);
+    await withTimeout(active.client.query(`UNLISTEN "${this.channel}"`), 1000, 'UNLISTEN').catch(
+      () => undefined,
+    );
     if (!active.runner.isReleased) await active.runner.release().catch(() => undefined);
   }
 }

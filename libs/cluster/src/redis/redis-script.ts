@@ -12,7 +12,11 @@ export class RedisScript<Result> {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<Result> {
+  async run(
+    redis: RedisClient,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<Result> {
     try {
       return (await redis.evalsha(this.sha, keys.length, ...keys, ...args)) as Result;
     } catch (error) {

@@ -20,7 +20,8 @@ describe('rendezvousOwner', () => {
 
   it('spreads keys evenly', () => {
     const counts = new Map<string, number>();
-    for (const owner of owners(['n1', 'n2', 'n3', 'n4']).values()) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+    for (const owner of owners(['n1', 'n2', 'n3', 'n4']).values())
+      counts.set(owner, (counts.get(owner) ?? 0) + 1);
     for (const count of counts.values()) expect(count).toBeGreaterThan(2_200); // 2,500 expected each
   });
 

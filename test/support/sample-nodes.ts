@@ -1,0 +1,116 @@
+import { resolve } from 'node:path';
+import { freePort, NodeProcessGroup, type NodeProcess } from '@shoal/testing';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+/** The built sample app (`npm run build` first). */
+export const SAMPLE_MAIN = resolve(import.meta.dirname, '../../apps/sample/dist/main.js');
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** `GET /cluster` of the sample app. */
+export interface ClusterView {
+  self: { id: string };
+  members: { id: string; startedAt: string }[];
+  leader: unknown;
+  events: { type: string; id: string; at: string }[];
+}
+
+/** Real processes of the sample app forming one cluster under a private prefix. */
+export class SampleNodes {
+  private constructor(
+    readonly group: NodeProcessGroup,
+    readonly ports: ReadonlyMap<string, number>,
+    readonly prefix: string,
+  ) {}
+
+  static async start(options: {
+    names: string[];
+    store: 'redis' | 'postgres';
+    env?: Record<string, string>;
+  }): Promise<SampleNodes> {
+    const prefix = `e2e_${Math.random().toString(36).slice(2, 10)}`;
+    const ports = new Map<string, number>();
+    for (const name of options.names) ports.set(name, await freePort());
+    const group = await NodeProcessGroup.start(
+      options.names.map((name) => ({
+        name,
+        script: SAMPLE_MAIN,
+        env: {
+          PORT: String(ports.get(name)),
+          SHOAL_NODE_ID: name,
+          SHOAL_PREFIX: prefix,
+          SHOAL_STORE: options.store,
+          REDIS_URL,
+          DATABASE_URL,
+          NO_COLOR: '1',
+          ...options.env,
+        },
+      })),
+    );
+    return new SampleNodes(group, ports, prefix);
+  }
+
+  node(name: string): NodeProcess {
+    return this.group.node(name);
+  }
+
+  /** This node's view, or undefined when it does not answer (within 1 s). */
+  async view(name: string): Promise<ClusterView | undefined> {
+    try {
+      const response = await fetch(`http://127.0.0.1:${this.ports.get(name)}/cluster`, {
+        signal: AbortSignal.timeout(1000),
+      });
+      return response.ok ? ((await response.json()) as ClusterView) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Member ids as `name` sees them, sorted; undefined when it does not answer. */
+  async memberIds(name: string): Promise<string[] | undefined> {
+    return (await this.view(name))?.members.map((m) => m.id).sort();
+  }
+
+  /**
+   * Polls the `observers` every 10 ms until each sees exactly `expected`; returns the ms it took, or rejects after
+   * `timeoutMs`.
+   */
+  async timeUntilAllSee(
+    observers: string[],
+    expected: string[],
+    timeoutMs: number,
+    since = Date.now(),
+  ): Promise<number> {
+    const want = [...expected].sort().join(',');
+    const deadline = since + timeoutMs;
+    for (;;) {
+      const views = await Promise.all(observers.map((o) => this.memberIds(o)));
+      if (views.every((ids) => ids?.join(',') === want)) return Date.now() - since;
+      if (Date.now() > deadline) {
+        const seen = observers.map((o, i) => `${o}: ${views[i]?.join(',') ?? 'no answer'}`).join('; ');
+        throw new Error(`not every node saw [${want}] within ${timeoutMs} ms (${seen})`);
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** Stops every process and deletes the cluster's Redis keys / Postgres schema. */
+  async dispose(): Promise<void> {
+    await this.group.stopAll();
+    const redis = new Redis(REDIS_URL);
+    try {
+      const keys = await redis.keys(`${this.prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+    } finally {
+      await redis.quit();
+    }
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}" CASCADE`);
+    } finally {
+      await client.end();
+    }
+  }
+}
