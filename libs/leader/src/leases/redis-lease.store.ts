@@ -1,0 +1,74 @@
+import { Logger } from '@nestjs/common';
+import type { RedisClient } from '@shoal/cluster';
+import { Cluster } from 'ioredis';
+import type { AcquireResult, LeaseHolder, LeaseStore } from './lease-store.js';
+import { acquireScript, holderScript, releaseScript, renewScript } from './redis-lease.scripts.js';
+
+/** Decodes "token|owner". */
+function decode(value: string, remainingMs: number): LeaseHolder {
+  const bar = value.indexOf('|');
+  return {
+    token: Number(value.slice(0, bar)),
+    owner: value.slice(bar + 1),
+    remainingMs: Math.max(0, remainingMs),
+  };
+}
+
+/**
+ * Leases in Redis: a `SET PX` key per lease holding "token|owner", an epoch key for fencing tokens (both under the
+ * lease's hash tag), compare-and-set Lua scripts for renew/release, and a pub/sub channel that wakes waiting nodes
+ * on release.
+ */
+export class RedisLeaseStore implements LeaseStore {
+  private readonly logger = new Logger('Shoal:Leases');
+  private readonly channel: string;
+  private subscriber?: RedisClient;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+  ) {
+    this.channel = `${prefix}:leases:released`;
+  }
+
+  async init(onReleased: (lease: string) => void): Promise<void> {
+    const subscriber: RedisClient =
+      this.redis instanceof Cluster ? this.redis.duplicate() : this.redis.duplicate();
+    this.subscriber = subscriber;
+    subscriber.on('error', (error: Error) => this.logger.debug(`subscriber: ${error.message}`));
+    subscriber.on('message', (channel: string, lease: string) => {
+      if (channel === this.channel) onReleased(lease);
+    });
+    await subscriber.subscribe(this.channel);
+  }
+
+  async acquire(lease: string, owner: string, ttlMs: number): Promise<AcquireResult> {
+    const [ok, value, pttl] = await acquireScript.run(this.redis, this.keys(lease), [owner, ttlMs]);
+    if (ok === 1) return { acquired: true, token: Number(value) };
+    return { acquired: false, holder: value ? decode(value, Number(pttl)) : null };
+  }
+
+  async renew(lease: string, owner: string, token: number, ttlMs: number): Promise<boolean> {
+    return (await renewScript.run(this.redis, [this.keys(lease)[0]], [`${token}|${owner}`, ttlMs])) === 1;
+  }
+
+  async release(lease: string, owner: string, token: number): Promise<boolean> {
+    const args = [`${token}|${owner}`, this.channel, lease];
+    return (await releaseScript.run(this.redis, [this.keys(lease)[0]], args)) === 1;
+  }
+
+  async holder(lease: string): Promise<LeaseHolder | null> {
+    const [value, pttl] = await holderScript.run(this.redis, [this.keys(lease)[0]], []);
+    return value ? decode(value, Number(pttl)) : null;
+  }
+
+  async close(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    await subscriber?.quit().catch(() => subscriber.disconnect());
+  }
+
+  private keys(lease: string): [string, string] {
+    return [`${this.prefix}:{lease:${lease}}:holder`, `${this.prefix}:{lease:${lease}}:epoch`];
+  }
+}

@@ -1,0 +1,165 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { CLUSTER_CONFIG, ClusterConnections, type ClusterConfig, type RedisClient } from '@shoal/cluster';
+import Redlock, { ExecutionError, ResourceLockedError, type Lock } from 'redlock';
+import { LockLostError } from '../errors/lock-lost.error.js';
+import { LockTimeoutError } from '../errors/lock-timeout.error.js';
+import type { LeaderConfig } from '../leader-config.js';
+import { leaseNameSchema } from '../leader-config.js';
+import { LEADER_CONFIG } from '../leader.constants.js';
+import { LeaderMetrics } from '../leader.metrics.js';
+import type { LockHandle, LockOptions } from './lock-handle.js';
+import { nextLockTokenScript } from './lock-token.script.js';
+
+/**
+ * Distributed mutual exclusion on Redis (redlock), with automatic extension while held, bounded waiting, and a
+ * fencing token per acquisition.
+ *
+ * A Redis lock makes contention rare and cheap; it cannot make a paused holder stop writing. Where two holders at
+ * once would corrupt data, have the resource check the token (see `FencingService`).
+ */
+@Injectable()
+export class LockService implements OnApplicationShutdown {
+  private readonly logger = new Logger('Shoal:Locks');
+  private readonly held = new Set<LockHandle>();
+  private client?: { redis: RedisClient; redlock: Redlock };
+
+  constructor(
+    private readonly connections: ClusterConnections,
+    @Inject(CLUSTER_CONFIG) private readonly cluster: ClusterConfig,
+    @Inject(LEADER_CONFIG) private readonly config: LeaderConfig,
+    private readonly metrics: LeaderMetrics,
+  ) {}
+
+  /** One attempt: the lock, or null when someone else holds it. */
+  async tryLock(key: string, options: LockOptions = {}): Promise<LockHandle | null> {
+    const started = performance.now();
+    const handle = await this.attempt(this.checkKey(key), this.ttlOf(options));
+    this.metrics.lockOutcomes.inc({ outcome: handle ? 'acquired' : 'busy' });
+    if (handle) this.metrics.lockAcquireSeconds.observe((performance.now() - started) / 1000);
+    return handle;
+  }
+
+  /**
+   * Waits up to `wait` ms for the lock.
+   * @throws LockTimeoutError when it stays held by others.
+   */
+  async lock(key: string, options: LockOptions = {}): Promise<LockHandle> {
+    const checked = this.checkKey(key);
+    const ttl = this.ttlOf(options);
+    const wait = options.wait ?? this.config.locks.wait;
+    const started = performance.now();
+    for (;;) {
+      const handle = await this.attempt(checked, ttl);
+      if (handle) {
+        this.metrics.lockOutcomes.inc({ outcome: 'acquired' });
+        this.metrics.lockAcquireSeconds.observe((performance.now() - started) / 1000);
+        return handle;
+      }
+      const waited = performance.now() - started;
+      if (waited >= wait) {
+        this.metrics.lockOutcomes.inc({ outcome: 'timeout' });
+        throw new LockTimeoutError(checked, wait);
+      }
+      const pause = this.config.locks.retryDelay + Math.random() * this.config.locks.retryJitter;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, wait - waited)));
+    }
+  }
+
+  /** Runs `work` holding the lock (waiting up to `wait`), releasing it afterwards whatever happens. */
+  async withLock<T>(
+    key: string,
+    work: (lock: LockHandle) => Promise<T> | T,
+    options: LockOptions = {},
+  ): Promise<T> {
+    const handle = await this.lock(key, options);
+    try {
+      return await work(handle);
+    } finally {
+      await handle.release();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.held].map((h) => h.release()));
+  }
+
+  private checkKey(key: string): string {
+    const checked = leaseNameSchema.safeParse(key);
+    if (!checked.success) throw new Error(`lock key "${key}" ${checked.error.issues[0].message}`);
+    return key;
+  }
+
+  private ttlOf(options: LockOptions): number {
+    const ttl = options.ttl ?? this.config.locks.ttl;
+    if (!Number.isInteger(ttl) || ttl < 10)
+      throw new Error(`lock ttl must be a whole number of ms ≥ 10, got ${ttl}`);
+    return ttl;
+  }
+
+  /** Redis and redlock, created on first use so apps without Redis can still use the rest of LeaderModule. */
+  private redis(): { redis: RedisClient; redlock: Redlock } {
+    if (!this.client) {
+      const redis = this.connections.redis('LockService');
+      this.client = { redis, redlock: new Redlock([redis], { retryCount: 0, driftFactor: 0.01 }) };
+    }
+    return this.client;
+  }
+
+  private async attempt(key: string, ttl: number): Promise<LockHandle | null> {
+    const { redis, redlock } = this.redis();
+    const resource = `${this.cluster.prefix}:lock:{${key}}`;
+    // Sent before the lock attempt on the same connection and slot, so a later holder always draws a larger token.
+    const token = nextLockTokenScript.run(redis, [`${resource}:token`], []);
+    let lock: Lock;
+    try {
+      lock = await redlock.acquire([resource], ttl);
+    } catch (error) {
+      await token.catch(() => undefined);
+      if (await this.isContention(error)) return null;
+      throw error;
+    }
+    return this.hold(key, Number(await token), lock, ttl);
+  }
+
+  private async isContention(error: unknown): Promise<boolean> {
+    if (!(error instanceof ExecutionError)) return false;
+    const stats = await Promise.all(error.attempts);
+    const failures = stats.flatMap((s) => [...s.votesAgainst.values()]);
+    const other = failures.find((e) => !(e instanceof ResourceLockedError));
+    if (other) throw other;
+    return true;
+  }
+
+  private hold(key: string, token: number, acquired: Lock, ttl: number): LockHandle {
+    const controller = new AbortController();
+    let lock = acquired;
+    let released = false;
+    const extend = async () => {
+      try {
+        lock = await lock.extend(ttl);
+        if (!released) timer = setTimeout(() => void extend(), ttl / 2);
+      } catch (error) {
+        if (released) return;
+        this.logger.warn(`lock "${key}" could not be extended: ${String(error)}`);
+        controller.abort(new LockLostError(key, token));
+      }
+    };
+    let timer = setTimeout(() => void extend(), ttl / 2);
+    const handle: LockHandle = {
+      key,
+      token,
+      signal: controller.signal,
+      release: async () => {
+        if (released) return;
+        released = true;
+        clearTimeout(timer);
+        this.held.delete(handle);
+        await lock
+          .release()
+          .catch((error: unknown) => this.logger.debug(`release "${key}": ${String(error)}`));
+      },
+    };
+    this.held.add(handle);
+    return handle;
+  }
+}
