@@ -12,7 +12,7 @@ export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127
 export interface ClusterView {
   self: { id: string };
   members: { id: string; startedAt: string }[];
-  leader: unknown;
+  leader: { id: string; token: number } | null;
   events: { type: string; id: string; at: string }[];
 }
 
@@ -64,6 +64,43 @@ export class SampleNodes {
       return response.ok ? ((await response.json()) as ClusterView) : undefined;
     } catch {
       return undefined;
+    }
+  }
+
+  /** GET/POST `path` on node `name`, parsed as JSON; throws on a non-2xx answer. */
+  async request<T>(
+    name: string,
+    path: string,
+    method: 'GET' | 'POST' = 'GET',
+    timeoutMs = 30_000,
+  ): Promise<T> {
+    const response = await fetch(`http://127.0.0.1:${this.ports.get(name)}${path}`, {
+      method,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!response.ok)
+      throw new Error(`${method} ${path} on ${name}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  }
+
+  /** The node that says it leads (its own view: self === leader), among `candidates`. */
+  async selfDeclaredLeaders(candidates: string[]): Promise<{ id: string; token: number }[]> {
+    const views = await Promise.all(candidates.map((c) => this.view(c)));
+    return views
+      .filter((v): v is ClusterView => v !== undefined && v.leader !== null && v.leader.id === v.self.id)
+      .map((v) => v.leader as { id: string; token: number });
+  }
+
+  /** Polls every 10 ms until one of `candidates` declares itself leader; returns it and the ms it took. */
+  async timeUntilLeader(candidates: string[], timeoutMs: number, since = Date.now()) {
+    for (;;) {
+      const leaders = await this.selfDeclaredLeaders(candidates);
+      if (leaders.length > 1)
+        throw new Error(`two nodes declare themselves leader: ${JSON.stringify(leaders)}`);
+      if (leaders.length === 1) return { leader: leaders[0], took: Date.now() - since };
+      if (Date.now() - since > timeoutMs)
+        throw new Error(`no leader among ${candidates.join(', ')} in ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
     }
   }
 

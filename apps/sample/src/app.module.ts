@@ -1,8 +1,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { ClusterModule } from '@shoal/cluster';
+import { LeaderModule } from '@shoal/leader';
 import { ClusterController } from './cluster/cluster.controller.js';
 import { MembershipLog } from './cluster/membership-log.service.js';
+import { CounterController } from './counter/counter.controller.js';
+import { CounterService } from './counter/counter.service.js';
 import type { SampleConfig } from './sample-config.js';
+import { SingletonController } from './singleton/singleton.controller.js';
+import { SingletonRuns } from './singleton/singleton-runs.service.js';
 
 /** The sample app: one replica of a Shoal cluster. */
 @Module({})
@@ -10,9 +16,13 @@ export class AppModule {
   static forConfig(config: SampleConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ClusterModule.forRoot(config.cluster)],
-      controllers: [ClusterController],
-      providers: [MembershipLog],
+      imports: [
+        ScheduleModule.forRoot(),
+        ClusterModule.forRoot(config.cluster),
+        LeaderModule.forRoot(config.leader),
+      ],
+      controllers: [ClusterController, SingletonController, CounterController],
+      providers: [MembershipLog, SingletonRuns, CounterService],
     };
   }
 }

@@ -1,9 +1,11 @@
 import type { ClusterModuleOptions } from '@shoal/cluster';
+import type { LeaderModuleOptions } from '@shoal/leader';
 
 /** The sample app's settings, all from the environment. */
 export interface SampleConfig {
   readonly port: number;
   readonly cluster: ClusterModuleOptions;
+  readonly leader: LeaderModuleOptions;
 }
 
 function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -16,7 +18,7 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
 
 /**
  * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL`, `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
- * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL` and `SHOAL_FAILURE_TIMEOUT`.
+ * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT` and `SHOAL_LEASE_TTL`.
  */
 export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const store = (env.SHOAL_STORE ?? 'redis') as ClusterModuleOptions['store'];
@@ -32,5 +34,6 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
       failureTimeout: optionalNumber(env, 'SHOAL_FAILURE_TIMEOUT'),
       nodeHeader: true,
     },
+    leader: { leaseTtl: optionalNumber(env, 'SHOAL_LEASE_TTL') },
   };
 }

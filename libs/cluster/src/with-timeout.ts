@@ -10,7 +10,7 @@ export class OperationTimeoutError extends Error {
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new OperationTimeoutError(what, ms)), ms);
+    timer = setTimeout(() => reject(new OperationTimeoutError(what, Math.round(ms))), ms);
     timer.unref();
   });
   try {

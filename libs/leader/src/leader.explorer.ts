@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DecoratedMethodExplorer, type DecoratedMethod } from '@shoal/cluster';
 import type { Subscription } from 'rxjs';
 import { OnLeadershipAcquired, OnLeadershipLost } from './decorators/leadership.decorators.js';
@@ -17,7 +17,7 @@ import { SingletonRunner } from './singleton/singleton-runner.js';
 
 /** Binds `@Singleton`, `@WithLock`, `@OnLeadershipAcquired` and `@OnLeadershipLost` methods at start-up. */
 @Injectable()
-export class LeaderExplorer implements OnModuleInit, OnModuleDestroy {
+export class LeaderExplorer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Shoal:Leader');
   private subscription?: Subscription;
 
@@ -46,7 +46,8 @@ export class LeaderExplorer implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  onModuleDestroy(): void {
+  /** After the leases were handed back (so `@OnLeadershipLost` hears about it). */
+  onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
   }
 

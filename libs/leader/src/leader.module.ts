@@ -1,11 +1,15 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { CLUSTER_CONFIG, ClusterConnections, ClusterMetrics } from '@shoal/cluster';
 import { FencingService } from './fencing/fencing.service.js';
 import { resolveLeaderConfig, type LeaderConfig } from './leader-config.js';
 import { LEADER_CONFIG, LEASE_STORE } from './leader.constants.js';
 import { LeaderExplorer } from './leader.explorer.js';
 import { LeaderMetrics } from './leader.metrics.js';
-import { LEADER_MODULE_OPTIONS, LeaderConfigurableModule } from './leader.module-definition.js';
+import {
+  LEADER_MODULE_OPTIONS,
+  LEADER_OPTIONS_TYPE,
+  LeaderConfigurableModule,
+} from './leader.module-definition.js';
 import type { LeaderModuleOptions } from './leader-options.js';
 import { LeaderService } from './leader.service.js';
 import { createLeaseStore } from './leases/create-lease-store.js';
@@ -48,4 +52,9 @@ import { LeaderWatchdog } from './watchdog/leader-watchdog.js';
   ],
   exports: [LeaderService, LockService, FencingService, SingletonContext, LEADER_CONFIG],
 })
-export class LeaderModule extends LeaderConfigurableModule {}
+export class LeaderModule extends LeaderConfigurableModule {
+  /** Every option has a default, so `LeaderModule.forRoot()` is enough. */
+  static override forRoot(options: typeof LEADER_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

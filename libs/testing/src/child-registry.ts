@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { runInThisContext } from 'node:vm';
 
 /**
@@ -67,14 +68,71 @@ export function onHostExit(cleanup: () => void): () => void {
   };
 }
 
+/** Parent pid of every process, read from Linux `/proc` (empty where there is no `/proc`). */
+function parentPids(): Map<number, number> {
+  const parents = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return parents;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // "pid (comm) state ppid ...": comm may contain spaces and parentheses, so parse after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(entry), ppid);
+    } catch {
+      // The process went away while we looked.
+    }
+  }
+  return parents;
+}
+
+/** All descendants of `root` (children, grandchildren, ...). */
+function descendants(root: number): number[] {
+  const parents = parentPids();
+  const found: number[] = [];
+  const queue = [root];
+  for (let parent = queue.shift(); parent !== undefined; parent = queue.shift()) {
+    for (const [pid, ppid] of parents) {
+      if (ppid === parent) {
+        found.push(pid);
+        queue.push(pid);
+      }
+    }
+  }
+  return found;
+}
+
 /**
- * Makes sure `child` never outlives the host process: it is sent SIGKILL when the host exits (or is ended by
- * SIGINT, SIGTERM or SIGHUP) while the child still runs. The child is forgotten as soon as it exits.
+ * SIGKILLs `child` and every process it forked, e.g. a postmaster and its backends (which put themselves in
+ * their own process groups and would outlive their postmaster). The child is SIGSTOPped first so that it
+ * cannot fork while its descendants are collected. Does nothing if the child already exited.
+ */
+export function killProcessTree(child: ChildProcess): void {
+  const pid = child.pid;
+  if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const kill = (target: number, signal: NodeJS.Signals): void => {
+    try {
+      process.kill(target, signal);
+    } catch {
+      // ESRCH: already gone.
+    }
+  };
+  kill(pid, 'SIGSTOP');
+  for (const target of [pid, ...descendants(pid)]) kill(target, 'SIGKILL');
+}
+
+/**
+ * Makes sure `child` never outlives the host process: it and its descendants are SIGKILLed when the host
+ * exits (or is ended by SIGINT, SIGTERM or SIGHUP) while the child still runs. The child is forgotten as soon
+ * as it exits.
  */
 export function trackChild(child: ChildProcess): void {
-  const forget = onHostExit(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  const forget = onHostExit(() => killProcessTree(child));
   child.once('exit', forget);
   child.once('error', () => {
     if (child.pid === undefined) forget();

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { trackChild } from './child-registry.js';
+import { killProcessTree, trackChild } from './child-registry.js';
 
 /** How a child process ended: its exit code, or the signal that killed it. */
 export interface ExitStatus {
@@ -53,8 +53,11 @@ export class OutputBuffer {
 export interface ManagedChildOptions {
   /** Names the process in error messages, e.g. `node 'a'` or `redis-server :6380`. */
   readonly label: string;
+  /** The executable: a path, or a name looked up on PATH. */
   readonly command: string;
+  /** Its arguments. */
   readonly args?: readonly string[];
+  /** Its working directory; the host's by default. */
   readonly cwd?: string;
   /** The complete environment of the child (not merged with anything). */
   readonly env?: NodeJS.ProcessEnv;
@@ -70,10 +73,10 @@ export interface ManagedChildOptions {
  * One spawned child process with captured output, an exit promise and escalating termination. Internal
  * building block of the Node, Redis and Postgres harnesses.
  *
- * The child is tracked by the exit registry, so it is SIGKILLed if the host process ends first, and it is
- * unref'd: a child a test forgot to stop does not keep the test process alive (which would then never run
- * that clean-up). While the harness itself waits on the child (readiness, termination, {@link waitExit}),
- * the child is ref'd again so the wait cannot be cut short by the event loop running empty.
+ * The child is tracked by the exit registry, so it (with its descendants) is SIGKILLed if the host process
+ * ends first. It is also unref'd: a child a test forgot to stop does not keep the test process alive (which
+ * would then never run that clean-up). Waits on the child keep the host alive with a timer (readiness,
+ * termination) or by ref'ing the child again until it exits ({@link waitExit}).
  */
 export class ManagedChild {
   /** The label given at spawn time, used in error messages. */
@@ -116,7 +119,7 @@ export class ManagedChild {
         grace = setTimeout(done, CLOSE_GRACE_MS);
       });
       this.child.once('close', done);
-      this.child.once('error', (err) => {
+      this.child.on('error', (err) => {
         if (this.child.pid !== undefined) return;
         this.buffer.append(`[${this.label}] failed to spawn: ${err.message}\n`);
         this.status = { code: null, signal: null };
@@ -166,32 +169,38 @@ export class ManagedChild {
     }
   }
 
-  /** Sends `signal` if the process is running; returns whether it was sent. */
+  /**
+   * Sends `signal` if the process is running (SIGKILL goes to its descendants too); returns whether it was
+   * sent.
+   */
   signal(signal: NodeJS.Signals): boolean {
-    return this.running && this.child.kill(signal);
+    if (!this.running) return false;
+    if (signal === 'SIGKILL') killProcessTree(this.child);
+    else this.child.kill(signal);
+    return true;
   }
 
   /**
    * Sends `signal` (followed by SIGCONT, so a paused process can handle it), waits up to `timeoutMs` for the
-   * exit, then escalates to SIGKILL. Resolves with the exit status; does nothing more if already exited.
+   * exit, then escalates to SIGKILL (for the process and its descendants). Resolves with the exit status; does nothing more if already exited.
    */
   async terminate(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<ExitStatus> {
     if (!this.running) return this.exit;
+    if (signal === 'SIGKILL') return this.sigkill();
     this.child.kill(signal);
-    if (signal !== 'SIGKILL') this.child.kill('SIGCONT');
+    this.child.kill('SIGCONT');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
-      this.waitExit().then(() => false),
+      this.exit.then(() => false),
       new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(true), timeoutMs);
       }),
     ]);
     clearTimeout(timer);
-    if (timedOut && this.running) this.child.kill('SIGKILL');
-    return this.waitExit();
+    return timedOut ? this.sigkill() : this.exit;
   }
 
-  /** Sends SIGKILL and waits for the exit. */
+  /** Sends SIGKILL to the process and its descendants, and waits for the exit. */
   kill(): Promise<ExitStatus> {
     return this.terminate('SIGKILL');
   }
@@ -209,7 +218,11 @@ export class ManagedChild {
         () => undefined,
         (err: unknown) => `failed its readiness check: ${err instanceof Error ? err.message : String(err)}`,
       ),
-      this.waitExit().then((s) => `exited before it was ready (code ${s.code}, signal ${s.signal})`),
+      this.exit.then((s) =>
+        this.pid === undefined
+          ? 'could not be spawned'
+          : `exited before it was ready (code ${s.code}, signal ${s.signal})`,
+      ),
       new Promise<string>((resolve) => {
         timer = setTimeout(() => resolve(`was not ready within ${timeoutMs} ms`), timeoutMs);
       }),
@@ -219,6 +232,12 @@ export class ManagedChild {
     if (failure === undefined) return;
     await this.kill();
     throw new Error(`${this.label} ${failure}. Last output:\n${this.tail()}`);
+  }
+
+  /** SIGKILLs the child and all its descendants, and waits for the exit. */
+  private sigkill(): Promise<ExitStatus> {
+    killProcessTree(this.child);
+    return this.waitExit();
   }
 
   /** Refs the child until the returned release function is called (counted, so holds can overlap). */

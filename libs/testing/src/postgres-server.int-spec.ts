@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { PostgresServer, findPostgresBinDir } from './postgres-server.js';
 
@@ -61,15 +62,23 @@ describe('PostgresServer', () => {
     async () => {
       const server = await startServer();
       await query(server.url, "create table probe (v text); insert into probe values ('survives')");
-      const held = new pg.Client({ connectionString: server.url });
-      held.on('error', () => undefined);
-      await held.connect();
+      // A backend busy with a long query would outlive a postmaster killed alone, and block the restart.
+      const busy = new pg.Client({ connectionString: server.url });
+      busy.on('error', () => undefined);
+      await busy.connect();
+      const longQuery = busy
+        .query('select count(*) from generate_series(1, 1000000000)')
+        .catch(() => 'killed');
+      await sleep(300);
 
       await server.kill();
       expect(server.running).toBe(false);
-      await held.end().catch(() => undefined);
+      expect(await longQuery).toBe('killed');
+      await busy.end().catch(() => undefined);
 
+      const restartedAt = Date.now();
       await server.restart();
+      expect(Date.now() - restartedAt).toBeLessThan(10_000);
       expect(await query(server.url, 'select v from probe')).toEqual([{ v: 'survives' }]);
     },
     TIMEOUT,

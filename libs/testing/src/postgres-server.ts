@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,6 +24,8 @@ const PG_LIB_DIR = '/usr/lib/postgresql';
 const PG_OS_USER = 'postgres';
 const STOP_TIMEOUT_MS = 10_000;
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
+/** The postmaster's complaint when backends of a killed postmaster are still alive. */
+const STALE_BACKENDS = /pre-existing shared memory block .* is still in use/;
 
 /** The `bin` directory of the newest PostgreSQL installed under `/usr/lib/postgresql`. */
 export function findPostgresBinDir(): string {
@@ -44,6 +46,26 @@ function serverCredentials(): { uid: number; gid: number } | undefined {
   return { uid: id('-u'), gid: id('-g') };
 }
 
+/**
+ * Removes the System V shared memory segment that a SIGKILLed postmaster leaves behind (a clean shutdown
+ * removes it and `postmaster.pid`, which records its id); the kernel frees it once no process is attached.
+ */
+function releaseSharedMemory(dataDir: string): void {
+  try {
+    const lines = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
+    const shmid = /^\s*\d+\s+(\d+)\s*$/.exec(lines[6] ?? '')?.[1];
+    if (shmid !== undefined) execFileSync('ipcrm', ['-m', shmid], { stdio: 'ignore' });
+  } catch {
+    // No pid file (clean shutdown), no segment, or no ipcrm: nothing to release.
+  }
+}
+
+/** Removes a cluster's temp dir, releasing the shared memory of a killed server first. */
+function removeClusterDir(dir: string): void {
+  releaseSharedMemory(join(dir, 'data'));
+  rmSync(dir, { recursive: true, force: true });
+}
+
 /** Resolves once `select 1` succeeds on a fresh connection; rejects with the last connection error. */
 async function querySelectOne(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
@@ -59,8 +81,8 @@ async function querySelectOne(url: string): Promise<void> {
 /**
  * A private, throw-away PostgreSQL cluster on 127.0.0.1 for fault tests (crash, restart, failover), in its own
  * temp dir with trust auth, `fsync=off`, and its socket in the temp dir. When the test process runs as root,
- * `initdb` and `postgres` run as the `postgres` OS user. The server is SIGKILLed and its directory removed if
- * the test process exits first. Never touches the shared Postgres.
+ * `initdb` and `postgres` run as the `postgres` OS user. The server (postmaster and backends) is SIGKILLed
+ * and its directory removed if the test process exits first. Never touches the shared Postgres.
  */
 export class PostgresServer {
   private child: ManagedChild | undefined;
@@ -120,7 +142,9 @@ export class PostgresServer {
     this.removeDir();
   }
 
-  /** Crash: SIGKILL to the postmaster, wait for its exit. The data stays; {@link restart} recovers it. */
+  /**
+   * Crash: SIGKILL to the postmaster and all its backends, wait for the postmaster's exit. The data stays; {@link restart} recovers it.
+   */
   async kill(): Promise<void> {
     await this.child?.kill();
   }
@@ -135,7 +159,24 @@ export class PostgresServer {
     await this.child?.terminate('SIGINT', STOP_TIMEOUT_MS);
   }
 
+  /**
+   * Starts the postmaster, retrying while backends of a killed predecessor still hold the shared memory
+   * (they only notice the postmaster's death at their next wait).
+   */
   private async spawn(): Promise<void> {
+    const deadline = Date.now() + this.readyTimeoutMs;
+    for (;;) {
+      try {
+        return await this.spawnOnce(Math.max(deadline - Date.now(), 1_000));
+      } catch (err) {
+        const stale = err instanceof Error && STALE_BACKENDS.test(err.message);
+        if (!stale || Date.now() >= deadline) throw err;
+      }
+      await sleep(200);
+    }
+  }
+
+  private async spawnOnce(readyTimeoutMs: number): Promise<void> {
     if (this.running) throw new Error(`postgres :${this.port} is already running`);
     const dir = this.dir ?? (await this.initCluster());
     const child = new ManagedChild({
@@ -160,14 +201,14 @@ export class PostgresServer {
         }
         await sleep(100, undefined, { signal: abort }).catch(() => undefined);
       }
-    }, this.readyTimeoutMs);
+    }, readyTimeoutMs);
   }
 
   /** Creates the temp dir (owned by the server's user) and runs `initdb` in it; returns the temp dir. */
   private async initCluster(): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), 'shoal-pg-'));
     this.dir = dir;
-    this.forgetDir = onHostExit(() => rmSync(dir, { recursive: true, force: true }));
+    this.forgetDir = onHostExit(() => removeClusterDir(dir));
     mkdirSync(join(dir, 'socket'), { mode: 0o700 });
     if (this.credentials !== undefined) {
       chownSync(dir, this.credentials.uid, this.credentials.gid);
@@ -202,7 +243,7 @@ export class PostgresServer {
   }
 
   private removeDir(): void {
-    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir !== undefined) removeClusterDir(this.dir);
     this.forgetDir?.();
     this.dir = undefined;
     this.forgetDir = undefined;

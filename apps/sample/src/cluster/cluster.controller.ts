@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ClusterService } from '@shoal/cluster';
+import { LeaderService, type LeaseHolderView } from '@shoal/leader';
 import { MembershipLog, type SeenEvent } from './membership-log.service.js';
 
 interface MemberView {
@@ -16,10 +17,16 @@ export class ClusterController {
   constructor(
     private readonly cluster: ClusterService,
     private readonly log: MembershipLog,
+    private readonly leader: LeaderService,
   ) {}
 
   @Get()
-  view(): { self: MemberView; members: MemberView[]; leader: null; events: readonly SeenEvent[] } {
+  view(): {
+    self: MemberView;
+    members: MemberView[];
+    leader: LeaseHolderView | null;
+    events: readonly SeenEvent[];
+  } {
     const show = (m: { id: string; startedAt: number; version: string; host: string; pid: number }) => ({
       id: m.id,
       startedAt: new Date(m.startedAt).toISOString(),
@@ -30,7 +37,7 @@ export class ClusterController {
     return {
       self: show(this.cluster.self),
       members: this.cluster.members().map(show),
-      leader: null,
+      leader: this.leader.leader(),
       events: this.log.recent(),
     };
   }

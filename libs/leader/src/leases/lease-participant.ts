@@ -131,6 +131,12 @@ export class LeaseParticipant {
         this.begin(result.token, sentAt);
         return;
       }
+      if (result.holder?.owner === this.nodeId) {
+        // An earlier attempt of ours that timed out here went through after all (e.g. queued while the store was
+        // unreachable): take the term over, with a deadline from the store's remaining time.
+        this.begin(result.holder.token, sentAt, result.holder.remainingMs);
+        return;
+      }
       this.knownHolder = result.holder ? { id: result.holder.owner, token: result.holder.token } : null;
       // Try again right after the holder's TTL runs out if that comes before the next retry.
       if (result.holder) next = Math.min(next, result.holder.remainingMs + 1);
@@ -142,12 +148,12 @@ export class LeaseParticipant {
     if (!this.term) this.schedule(() => this.attempt(), next);
   }
 
-  private begin(token: number, sentAt: number): void {
+  private begin(token: number, sentAt: number, remainingMs = this.timing.ttl): void {
     const term: Term = {
       token,
       controller: new AbortController(),
       acquiredAt: new Date(),
-      deadline: this.deadlineFrom(sentAt),
+      deadline: this.deadlineFrom(sentAt, remainingMs),
       closing: false,
     };
     this.term = term;
@@ -185,9 +191,9 @@ export class LeaseParticipant {
     }
   }
 
-  /** The store expires the lease `ttl` after it received the request, which is after `sentAt`. */
-  private deadlineFrom(sentAt: number): number {
-    return sentAt + this.timing.ttl * 0.99 - 2;
+  /** The store expires the lease `remainingMs` after it handled the request, which is after `sentAt`. */
+  private deadlineFrom(sentAt: number, remainingMs = this.timing.ttl): number {
+    return sentAt + remainingMs * 0.99 - 2;
   }
 
   private armDeadline(term: Term): void {
@@ -195,7 +201,7 @@ export class LeaseParticipant {
     this.deadlineTimer = setTimeout(
       () => {
         if (this.term !== term || performance.now() < term.deadline) return;
-        this.logger.warn(`lease "${this.lease}" not renewed in time: stepping down`);
+        this.logger.warn(`lease "${this.lease}" (token ${term.token}) not renewed in time: stepping down`);
         this.end(term, 'expired');
         this.schedule(() => this.attempt(), 0);
       },

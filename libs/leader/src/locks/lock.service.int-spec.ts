@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Injectable, Module } from '@nestjs/common';
+import { ClusterConnections, ClusterModule, type RedisClient } from '@shoal/cluster';
+import { InProcessCluster } from '@shoal/testing';
+import { LockKeyError } from '../errors/lock-key.error.js';
+import { LockTimeoutError } from '../errors/lock-timeout.error.js';
+import { LeaderModule } from '../leader.module.js';
+import { LockService } from './lock.service.js';
+import { WithLock } from './with-lock.decorator.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
+
+@Injectable()
+class Counter {
+  constructor(private readonly connections: ClusterConnections) {}
+
+  private get redis(): RedisClient {
+    return this.connections.redis();
+  }
+
+  /** A read-modify-write that loses updates without the lock. */
+  @WithLock('counter', { ttl: 2000, wait: 20_000 })
+  async increment(): Promise<void> {
+    const value = Number((await this.redis.get(`${prefix}:counter`)) ?? '0');
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.redis.set(`${prefix}:counter`, String(value + 1));
+  }
+
+  @WithLock((account: { id: string }) => `account:${account.id}`)
+  async touch(account: { id: string }): Promise<string> {
+    return account.id;
+  }
+}
+
+@Module({})
+class LockTestModule {}
+
+describe('LockService and @WithLock (3 in-process nodes on Redis)', () => {
+  let group: InProcessCluster;
+  let locks: LockService[];
+
+  beforeAll(async () => {
+    group = await InProcessCluster.start(3, (i) => ({
+      module: LockTestModule,
+      imports: [ClusterModule.forRoot({ redis: REDIS_URL, prefix, nodeId: `l${i}` }), LeaderModule.forRoot()],
+      providers: [Counter],
+    }));
+    locks = group.all(LockService);
+  });
+
+  afterAll(async () => {
+    const redis = group.nodes[0].app.get(ClusterConnections).redis();
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await group.close();
+  });
+
+  it('keeps 300 concurrent read-modify-write increments from 3 nodes exact', async () => {
+    const counters = group.all(Counter);
+    await Promise.all(Array.from({ length: 300 }, (_, i) => counters[i % 3].increment()));
+    const redis = group.nodes[0].app.get(ClusterConnections).redis();
+    expect(await redis.get(`${prefix}:counter`)).toBe('300');
+  });
+
+  it('tryLock does not wait, lock() waits only up to `wait`, and tokens only grow', async () => {
+    const first = await locks[0].tryLock('resource-a', { ttl: 1000 });
+    expect(first).not.toBeNull();
+    expect(await locks[1].tryLock('resource-a')).toBeNull();
+    await expect(locks[1].lock('resource-a', { wait: 100 })).rejects.toBeInstanceOf(LockTimeoutError);
+    await first!.release();
+    const second = await locks[1].lock('resource-a', { wait: 100 });
+    expect(second.token).toBeGreaterThan(first!.token);
+    await second.release();
+  });
+
+  it('extends a held lock past its TTL while the work runs', async () => {
+    const held = await locks[0].lock('resource-b', { ttl: 200 });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(held.signal.aborted).toBe(false);
+    expect(await locks[1].tryLock('resource-b')).toBeNull();
+    await held.release();
+    const next = await locks[1].tryLock('resource-b');
+    expect(next).not.toBeNull();
+    await next!.release();
+  });
+
+  it('computes keys from arguments and reports a throwing key function clearly', async () => {
+    const counter = group.all(Counter)[0];
+    await expect(counter.touch({ id: '42' })).resolves.toBe('42');
+    await expect(counter.touch(undefined as never)).rejects.toBeInstanceOf(LockKeyError);
+    await expect(counter.touch(undefined as never)).rejects.toThrow(
+      /@WithLock on Counter.touch: the key function threw/,
+    );
+  });
+});
