@@ -1,13 +1,16 @@
 export { eventually, type EventuallyOptions } from './eventually.js';
 export { freePort } from './free-port.js';
 export { InProcessCluster, type InProcessNode } from './in-process-cluster.js';
+export type { ExitStatus } from './managed-child.js';
 export {
   DEFAULT_READY_PATTERN,
+  DEFAULT_READY_TIMEOUT_MS,
+  DEFAULT_STOP_TIMEOUT_MS,
   NodeProcess,
   NodeProcessGroup,
   type NodeProcessSignal,
   type NodeProcessSpec,
 } from './node-processes.js';
-export { RedisServer, type RedisServerOptions } from './redis-server.js';
-export { PostgresServer, type PostgresServerOptions } from './postgres-server.js';
+export { RedisServer, pingRedis, type RedisServerOptions } from './redis-server.js';
+export { PostgresServer, findPostgresBinDir, type PostgresServerOptions } from './postgres-server.js';
 export { MemoryMembershipHub, MemoryMembershipStore } from '@shoal/cluster';

@@ -148,7 +148,7 @@ export class ManagedChild {
     return this.buffer.tail(chars);
   }
 
-  /** Calls `listener` with every complete stdout line (without the newline); returns an unsubscribe function. */
+  /** Calls `listener` with every complete stdout line (without its newline); returns an unsubscriber. */
   onStdoutLine(listener: (line: string) => void): () => void {
     this.lineListeners.add(listener);
     return () => {
@@ -182,7 +182,8 @@ export class ManagedChild {
 
   /**
    * Sends `signal` (followed by SIGCONT, so a paused process can handle it), waits up to `timeoutMs` for the
-   * exit, then escalates to SIGKILL (for the process and its descendants). Resolves with the exit status; does nothing more if already exited.
+   * exit, then escalates to SIGKILL (for the process and its descendants). Resolves with the exit status;
+   * does nothing more if already exited.
    */
   async terminate(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<ExitStatus> {
     if (!this.running) return this.exit;

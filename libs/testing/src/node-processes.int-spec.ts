@@ -20,7 +20,11 @@ const CRASH = `console.error('boom: DATABASE_URL is missing'); process.exit(3);`
 /** Never becomes ready. */
 const SILENT = `setInterval(() => undefined, 1000);`;
 /** Becomes ready but ignores SIGTERM. */
-const STUBBORN = `process.on('SIGTERM', () => console.log('ignoring SIGTERM')); setInterval(() => undefined, 1000); console.log('shoal:ready');`;
+const STUBBORN = `
+process.on('SIGTERM', () => console.log('ignoring SIGTERM'));
+setInterval(() => undefined, 1000);
+console.log('shoal:ready');
+`;
 
 /** Pids of live processes whose command line mentions `needle` (zombies excluded). */
 function processesRunning(needle: string): number[] {

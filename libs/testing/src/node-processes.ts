@@ -32,8 +32,10 @@ export interface NodeProcessSpec {
 
 /**
  * One real Node process of an app script, which a test can start, signal, pause, stop, kill and restart.
- * Its stdout and stderr are captured (bounded to the last ~200 KB, kept across restarts), and it is SIGKILLed
- * if the test process exits while it still runs.
+ * Its stdout and stderr are captured (bounded to the last ~200 KB, kept across restarts). It (with anything
+ * it forked) is SIGKILLed if the test process exits, or is ended by SIGINT/SIGTERM/SIGHUP, while it still
+ * runs; a running process does not keep the test process alive by itself, so a forgotten one cannot hang
+ * Jest.
  */
 export class NodeProcess {
   /** The spec's name. */
@@ -117,7 +119,7 @@ export class NodeProcess {
 
   /**
    * Graceful stop: SIGTERM (plus SIGCONT if paused), waits up to `timeoutMs` for the exit, then SIGKILL.
-   * Resolves with the exit code (`null` if a signal ended it). If already exited, resolves with the last code.
+   * Resolves with the exit code (`null` if a signal ended it); if already exited, with the last exit code.
    */
   async stop(timeoutMs = DEFAULT_STOP_TIMEOUT_MS): Promise<number | null> {
     if (this.current === undefined) return null;

@@ -38,7 +38,7 @@ export function findPostgresBinDir(): string {
   return join(PG_LIB_DIR, versions[0], 'bin');
 }
 
-/** The uid and gid to run the server as: the `postgres` user when we are root, else nothing (run as we are). */
+/** The uid and gid to run the server as: the `postgres` user's when we are root, else none (run as is). */
 function serverCredentials(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const id = (flag: string): number =>
@@ -79,10 +79,12 @@ async function querySelectOne(url: string): Promise<void> {
 }
 
 /**
- * A private, throw-away PostgreSQL cluster on 127.0.0.1 for fault tests (crash, restart, failover), in its own
- * temp dir with trust auth, `fsync=off`, and its socket in the temp dir. When the test process runs as root,
- * `initdb` and `postgres` run as the `postgres` OS user. The server (postmaster and backends) is SIGKILLed
- * and its directory removed if the test process exits first. Never touches the shared Postgres.
+ * A private, throw-away PostgreSQL cluster on 127.0.0.1 for fault tests (crash, restart, failover), in its
+ * own temp dir with trust auth, `fsync=off`, and its socket in the temp dir. When the test process runs as
+ * root, `initdb` and `postgres` run as the `postgres` OS user. The server (postmaster and backends) is
+ * SIGKILLed and its directory removed if the test process exits first. Never touches the shared Postgres.
+ *
+ * Like all harnesses here, a running server does not keep the test process alive by itself.
  */
 export class PostgresServer {
   private child: ManagedChild | undefined;
@@ -143,7 +145,8 @@ export class PostgresServer {
   }
 
   /**
-   * Crash: SIGKILL to the postmaster and all its backends, wait for the postmaster's exit. The data stays; {@link restart} recovers it.
+   * Crash: SIGKILL to the postmaster and all its backends, wait for the postmaster's exit. The data stays;
+   * {@link restart} recovers it.
    */
   async kill(): Promise<void> {
     await this.child?.kill();
@@ -161,7 +164,7 @@ export class PostgresServer {
 
   /**
    * Starts the postmaster, retrying while backends of a killed predecessor still hold the shared memory
-   * (they only notice the postmaster's death at their next wait).
+   * (they may take a moment to die, or not notice the postmaster's death if someone else killed it).
    */
   private async spawn(): Promise<void> {
     const deadline = Date.now() + this.readyTimeoutMs;

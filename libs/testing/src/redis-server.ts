@@ -46,7 +46,8 @@ export function pingRedis(port: number, timeoutMs = 1_000): Promise<boolean> {
 /**
  * A private, throw-away `redis-server` (the binary on PATH) on 127.0.0.1 for fault tests: nothing is
  * persisted (`--save "" --appendonly no`), it runs in its own temp dir, and it is SIGKILLed if the test
- * process exits first. Never touches the shared Redis.
+ * process exits first. Never touches the shared Redis. A running server does not keep the test process
+ * alive by itself.
  */
 export class RedisServer {
   private child: ManagedChild | undefined;
