@@ -1,0 +1,94 @@
+import { Registry } from 'prom-client';
+import { z } from 'zod';
+import { InvalidEventsOptionsError } from './errors/invalid-events-options.error.js';
+import { EVENTS_DEFAULTS, type EventBusModuleOptions } from './events-options.js';
+import { MemoryEventHub } from './transport/memory-event.hub.js';
+
+/** `EventBusModule` options after validation, with defaults applied. */
+export interface EventsConfig {
+  readonly transport?: 'redis' | 'postgres' | 'memory';
+  readonly maxPayloadBytes: number;
+  readonly outbox: { readonly createTable: boolean };
+  readonly relay: {
+    readonly mode: 'all' | 'off';
+    readonly batchSize: number;
+    readonly pollInterval: number;
+    readonly retention: number;
+  };
+  readonly handlers: {
+    readonly maxAttempts: number;
+    readonly backoff: { readonly initialDelay: number; readonly maxDelay: number };
+    readonly concurrency: number;
+    readonly idempotencyWindow: number;
+  };
+  readonly streams: { readonly maxLen: number; readonly claimIdleTime: number };
+  readonly shutdownGracePeriod: number;
+  readonly metricsRegistry?: Registry;
+  readonly memoryHub?: MemoryEventHub;
+  readonly allowMemoryTransportInProduction: boolean;
+}
+
+const ms = z.number().int('must be a whole number of milliseconds').positive('must be above 0');
+const count = z.number().int('must be a whole number').positive('must be above 0');
+
+const schema = z.strictObject({
+  transport: z.enum(['redis', 'postgres', 'memory']).optional(),
+  maxPayloadBytes: count.max(64 * 1024 * 1024, 'must be at most 64 MiB').optional(),
+  outbox: z.strictObject({ createTable: z.boolean().optional() }).optional(),
+  relay: z
+    .strictObject({
+      mode: z.enum(['all', 'off']).optional(),
+      batchSize: count.max(10_000, 'must be at most 10000').optional(),
+      pollInterval: ms.optional(),
+      retention: ms.optional(),
+    })
+    .optional(),
+  handlers: z
+    .strictObject({
+      maxAttempts: count.optional(),
+      backoff: z.strictObject({ initialDelay: ms.optional(), maxDelay: ms.optional() }).optional(),
+      concurrency: count.optional(),
+      idempotencyWindow: ms.optional(),
+    })
+    .optional(),
+  streams: z.strictObject({ maxLen: count.optional(), claimIdleTime: ms.optional() }).optional(),
+  shutdownGracePeriod: z.number().int().nonnegative().optional(),
+  metricsRegistry: z.instanceof(Registry).optional(),
+  memoryHub: z.instanceof(MemoryEventHub).optional(),
+  allowMemoryTransportInProduction: z.boolean().optional(),
+});
+
+function describe(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const where = issue.path.length > 0 ? ` in \`${issue.path.join('.')}\`` : '';
+    return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')}${where}`;
+  }
+  const path = issue.path.map(String).join('.');
+  return path ? `\`${path}\` ${issue.message}` : issue.message;
+}
+
+/**
+ * Validates `EventBusModule` options and applies defaults.
+ * @throws InvalidEventsOptionsError naming every offending option.
+ */
+export function resolveEventsConfig(options: EventBusModuleOptions = {}): EventsConfig {
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) throw new InvalidEventsOptionsError(parsed.error.issues.map(describe));
+  const d = EVENTS_DEFAULTS;
+  return {
+    transport: options.transport,
+    maxPayloadBytes: options.maxPayloadBytes ?? d.maxPayloadBytes,
+    outbox: { createTable: options.outbox?.createTable ?? true },
+    relay: { ...d.relay, ...options.relay },
+    handlers: {
+      ...d.handlers,
+      ...options.handlers,
+      backoff: { ...d.handlers.backoff, ...options.handlers?.backoff },
+    },
+    streams: { ...d.streams, ...options.streams },
+    shutdownGracePeriod: options.shutdownGracePeriod ?? d.shutdownGracePeriod,
+    metricsRegistry: options.metricsRegistry,
+    memoryHub: options.memoryHub,
+    allowMemoryTransportInProduction: options.allowMemoryTransportInProduction ?? false,
+  };
+}

@@ -1,0 +1,12 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { EventBusModuleOptions } from './events-options.js';
+
+export const {
+  ConfigurableModuleClass: EventsConfigurableModule,
+  MODULE_OPTIONS_TOKEN: EVENTS_MODULE_OPTIONS,
+  OPTIONS_TYPE: EVENTS_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: EVENTS_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<EventBusModuleOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .build();

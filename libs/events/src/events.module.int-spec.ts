@@ -1,0 +1,241 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Injectable, Module, type DynamicModule } from '@nestjs/common';
+import { ClusterConnections, ClusterModule } from '@shoal/cluster';
+import { LeaderModule } from '@shoal/leader';
+import { InProcessCluster, eventually } from '@shoal/testing';
+import pg from 'pg';
+import { z } from 'zod';
+import { DeadLetters } from './dead-letters/dead-letters.service.js';
+import { OnEvent } from './decorators/on-event.decorator.js';
+import { EventPayloadTooLargeError } from './errors/event-payload-too-large.error.js';
+import { EventValidationError } from './errors/event-validation.error.js';
+import { EventBus } from './event-bus.js';
+import { EventBusModule } from './events.module.js';
+import { EVENT_TRANSPORT } from './events.constants.js';
+import type { EventContext } from './handling/event-context.js';
+import { IntegrationEvent } from './integration-event.decorator.js';
+import type { EventTransport } from './transport/event-transport.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
+
+@IntegrationEvent('test.thing-happened', {
+  schema: z.object({ n: z.number().int(), note: z.string().optional() }),
+})
+class ThingHappened {
+  constructor(
+    readonly n: number,
+    readonly note?: string,
+  ) {}
+}
+
+@IntegrationEvent('test.step', { schema: z.object({ aggregate: z.string(), seq: z.number().int() }) })
+class Step {
+  constructor(
+    readonly aggregate: string,
+    readonly seq: number,
+  ) {}
+}
+
+@IntegrationEvent('test.poison', { schema: z.object({ n: z.number() }) })
+class Poison {
+  constructor(readonly n: number) {}
+}
+
+/** Shared across the in-process nodes: what every handler saw. */
+const seen = {
+  group: [] as number[],
+  broadcast: [] as string[],
+  steps: new Map<string, number[]>(),
+  poison: 0,
+  poisonOk: [] as number[],
+};
+
+@Injectable()
+class Handlers {
+  constructor(private readonly connections: ClusterConnections) {}
+
+  @OnEvent(ThingHappened)
+  onThing(event: ThingHappened): void {
+    seen.group.push(event.n);
+  }
+
+  @OnEvent(ThingHappened, { scope: 'broadcast' })
+  onThingEverywhere(event: ThingHappened, context: EventContext): void {
+    seen.broadcast.push(
+      `${this.connections.redis().options.connectionName}:${event.n}:${context.envelope.id}`,
+    );
+  }
+
+  @OnEvent(Step, { concurrency: 1 })
+  async onStep(event: Step): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+    const list = seen.steps.get(event.aggregate) ?? [];
+    list.push(event.seq);
+    seen.steps.set(event.aggregate, list);
+  }
+
+  @OnEvent(Poison, { maxAttempts: 3, backoff: { initialDelay: 10, maxDelay: 20 } })
+  onPoison(event: Poison): void {
+    if (event.n < 0) {
+      seen.poison += 1;
+      throw new Error('negative numbers are poison');
+    }
+    seen.poisonOk.push(event.n);
+  }
+}
+
+@Module({})
+class EventsTestModule {}
+
+function node(index: number): DynamicModule {
+  return {
+    module: EventsTestModule,
+    imports: [
+      ClusterModule.forRoot({
+        redis: REDIS_URL,
+        postgres: DATABASE_URL,
+        prefix,
+        nodeId: `e${index}`,
+        heartbeatInterval: 200,
+        failureTimeout: 1000,
+      }),
+      LeaderModule.forRoot({ leaseTtl: 1000 }),
+      EventBusModule.forRoot({ maxPayloadBytes: 10_000, relay: { pollInterval: 200 } }),
+    ],
+    providers: [Handlers],
+  };
+}
+
+describe('EventBusModule on Redis Streams + Postgres outbox (3 in-process nodes)', () => {
+  let group: InProcessCluster;
+  let bus: EventBus;
+  let db: pg.Pool;
+
+  beforeAll(async () => {
+    group = await InProcessCluster.start(3, node);
+    bus = group.nodes[0].app.get(EventBus);
+    db = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+  }, 30_000);
+
+  afterAll(async () => {
+    await group.close();
+    const redis = new (await import('ioredis')).Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+    await db.query(`DROP SCHEMA IF EXISTS "${prefix}" CASCADE`);
+    await db.end();
+  });
+
+  it('delivers a direct publish once per group handler and once per node to a broadcast handler', async () => {
+    const [envelope] = await bus.publish(new ThingHappened(1));
+    await eventually(
+      () => seen.group.includes(1) && seen.broadcast.filter((b) => b.endsWith(envelope.id)).length === 3,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.group.filter((n) => n === 1)).toHaveLength(1);
+    expect(new Set(seen.broadcast.filter((b) => b.endsWith(envelope.id))).size).toBe(3);
+  });
+
+  it('publishes through the outbox only when the transaction commits', async () => {
+    const dataSource = group.nodes[1].app.get(ClusterConnections).postgres();
+    const otherBus = group.nodes[1].app.get(EventBus);
+    await dataSource.transaction(async (manager) => {
+      await otherBus.publish(new ThingHappened(2), { manager });
+    });
+    await expect(
+      dataSource.transaction(async (manager) => {
+        await otherBus.publish(new ThingHappened(3), { manager });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    await eventually(() => seen.group.includes(2), { what: 'the committed event' });
+    await new Promise((r) => setTimeout(r, 600));
+    expect(seen.group).not.toContain(3);
+    const rows = await db.query(
+      `SELECT count(*)::int AS n FROM "${prefix}".outbox WHERE published_at IS NULL`,
+    );
+    expect(rows.rows[0].n).toBe(0);
+  });
+
+  it('rejects an invalid or oversized payload at publish, writing nothing of the transaction', async () => {
+    await expect(bus.publish(new ThingHappened(1.5))).rejects.toBeInstanceOf(EventValidationError);
+    const dataSource = group.nodes[0].app.get(ClusterConnections).postgres();
+    await dataSource.query(`CREATE TABLE IF NOT EXISTS "${prefix}".notes (body text)`);
+    await expect(
+      dataSource.transaction(async (manager) => {
+        await manager.query(`INSERT INTO "${prefix}".notes VALUES ('should vanish')`);
+        await bus.publish(new ThingHappened(4, 'x'.repeat(20_000)), { manager });
+      }),
+    ).rejects.toBeInstanceOf(EventPayloadTooLargeError);
+    const notes = await db.query(`SELECT count(*)::int AS n FROM "${prefix}".notes`);
+    expect(notes.rows[0].n).toBe(0);
+  });
+
+  it('keeps the order of each aggregate for an ordered (concurrency 1) handler', async () => {
+    const aggregates = ['a', 'b', 'c', 'd'];
+    const dataSource = group.nodes[2].app.get(ClusterConnections).postgres();
+    const buses = group.all(EventBus);
+    for (let seq = 1; seq <= 25; seq += 1) {
+      await Promise.all(
+        aggregates.map((aggregate, i) =>
+          dataSource.transaction((manager) =>
+            buses[i % 3].publish(new Step(aggregate, seq), { manager, aggregateId: aggregate }),
+          ),
+        ),
+      );
+    }
+    await eventually(() => aggregates.every((a) => (seen.steps.get(a) ?? []).length >= 25), {
+      what: 'all steps',
+      timeoutMs: 20_000,
+    });
+    for (const aggregate of aggregates) {
+      const steps = seen.steps.get(aggregate) ?? [];
+      expect(steps.slice(0, 25)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    }
+  }, 30_000);
+
+  it('dead-letters a poison event after maxAttempts, keeps going, and replays it on demand', async () => {
+    await bus.publish(new Poison(-1));
+    await bus.publish(new Poison(7));
+    await eventually(() => seen.poisonOk.includes(7), { what: 'the next event' });
+    const deadLetters = group.nodes[0].app.get(DeadLetters);
+    const letters = await eventually(async () => {
+      const list = await deadLetters.list({ handler: 'Handlers.onPoison' });
+      return list.length === 1 ? list : undefined;
+    });
+    expect(seen.poison).toBe(3);
+    expect(letters[0]).toMatchObject({ attempts: 3, handler: 'Handlers.onPoison' });
+    expect(letters[0].error).toMatch(/negative numbers are poison/);
+
+    expect(await deadLetters.replay(letters[0].id)).toBe(true);
+    await eventually(() => seen.poison === 6, { what: 'the replayed attempts' });
+    await eventually(async () => (await deadLetters.list({ handler: 'Handlers.onPoison' })).length === 1);
+  }, 20_000);
+
+  it('dead-letters a payload that fails validation on receipt at once, without stalling the group', async () => {
+    const transport = group.nodes[0].app.get<EventTransport>(EVENT_TRANSPORT);
+    await transport.publish([
+      {
+        id: '0190b6a0-0000-7000-8000-000000000001',
+        type: 'test.poison',
+        version: 1,
+        occurredAt: new Date().toISOString(),
+        source: 'somewhere',
+        correlationId: 'c',
+        headers: {},
+        payload: { n: 'not a number' },
+      },
+    ]);
+    await bus.publish(new Poison(8));
+    await eventually(() => seen.poisonOk.includes(8));
+    const deadLetters = group.nodes[1].app.get(DeadLetters);
+    await eventually(async () =>
+      (await deadLetters.list({ handler: 'Handlers.onPoison' })).some(
+        (l) => l.attempts === 0 && /n: /.test(l.error),
+      ),
+    );
+  });
+});

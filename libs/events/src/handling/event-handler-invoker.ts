@@ -1,0 +1,150 @@
+import { Logger } from '@nestjs/common';
+import type { EventEnvelope } from '../envelope/event-envelope.js';
+import { REPLAY_FOR_HEADER } from '../events.constants.js';
+import type { EventsMetrics } from '../events.metrics.js';
+import type { DeadLetterStore } from '../dead-letters/dead-letter.js';
+import { fromPayload, type EventDefinition } from '../integration-event.decorator.js';
+import type { PostgresInbox } from '../idempotency/postgres-inbox.js';
+import type { RedisIdempotency } from '../idempotency/redis-idempotency.js';
+import type { EventContext } from './event-context.js';
+import { DeliveryNotDoneError } from './not-done.error.js';
+
+/** Everything one handler's deliveries need. */
+export interface HandlerSettings {
+  readonly name: string;
+  readonly definition: EventDefinition;
+  readonly call: (event: object, context: EventContext) => unknown;
+  readonly maxAttempts: number;
+  readonly backoff: { readonly initialDelay: number; readonly maxDelay: number };
+  readonly idempotency: 'none' | 'redis' | 'postgres';
+  readonly idempotencyWindow: number;
+}
+
+/**
+ * Runs one handler for one delivery: checks the payload, dedupes, retries with backoff, and dead-letters after the
+ * last attempt (or at once when the payload is invalid: it can never succeed). Resolves when the delivery may be
+ * acknowledged; rejects with `DeliveryNotDoneError` when it must be delivered again.
+ */
+export class EventHandlerInvoker {
+  private readonly logger = new Logger('Shoal:Events');
+
+  constructor(
+    private readonly settings: HandlerSettings,
+    private readonly deadLetters: DeadLetterStore,
+    private readonly metrics: EventsMetrics,
+    private readonly stopping: AbortSignal,
+    private readonly redisIdempotency?: RedisIdempotency,
+    private readonly inbox?: PostgresInbox,
+  ) {}
+
+  async deliver(envelope: EventEnvelope): Promise<void> {
+    const { name, definition } = this.settings;
+    const replayFor = envelope.headers?.[REPLAY_FOR_HEADER];
+    if (replayFor !== undefined && replayFor !== name) return;
+    if (envelope.type !== definition.type || envelope.version !== definition.version) {
+      const got = `${envelope.type} v${envelope.version}`;
+      return this.deadLetter(
+        envelope,
+        `${name} handles ${definition.type} v${definition.version}, got ${got}`,
+        0,
+      );
+    }
+    let event: object;
+    try {
+      event = fromPayload(definition, envelope.payload);
+    } catch (error) {
+      return this.deadLetter(envelope, error instanceof Error ? error.message : String(error), 0);
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const outcome = await this.attempt(event, envelope, attempt);
+        this.metrics.handled.inc({ handler: name, outcome });
+        if (outcome === 'handled') {
+          const sinceMs = Date.now() - Date.parse(envelope.occurredAt);
+          if (Number.isFinite(sinceMs))
+            this.metrics.latency.observe({ handler: name }, Math.max(0, sinceMs) / 1000);
+        }
+        return;
+      } catch (error) {
+        if (error instanceof DeliveryNotDoneError) throw error;
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        if (attempt >= this.settings.maxAttempts) return this.deadLetter(envelope, message, attempt);
+        this.metrics.handled.inc({ handler: name, outcome: 'retried' });
+        this.logger.warn(
+          `${name} failed on ${envelope.type} ${envelope.id} (attempt ${attempt}): ${String(error)}`,
+        );
+        await this.pause(this.delay(attempt));
+      }
+    }
+  }
+
+  private async attempt(
+    event: object,
+    envelope: EventEnvelope,
+    attempt: number,
+  ): Promise<'handled' | 'duplicate'> {
+    const { name, call } = this.settings;
+    if (this.settings.idempotency === 'postgres' && this.inbox) {
+      const ran = await this.inbox.run(name, envelope.id, async (manager) => {
+        await call(event, { envelope, attempt, manager });
+      });
+      return ran ? 'handled' : 'duplicate';
+    }
+    if (this.settings.idempotency === 'redis' && this.redisIdempotency) {
+      const claim = await this.redisIdempotency.claim(name, envelope.id, 5 * 60_000);
+      if (claim === 'done') return 'duplicate';
+      if (claim === 'busy')
+        throw new DeliveryNotDoneError(`${envelope.id} is being handled by another delivery`);
+      try {
+        await call(event, { envelope, attempt });
+      } catch (error) {
+        await this.redisIdempotency.release(name, envelope.id).catch(() => undefined);
+        throw error;
+      }
+      await this.redisIdempotency.complete(name, envelope.id, this.settings.idempotencyWindow);
+      return 'handled';
+    }
+    await call(event, { envelope, attempt });
+    return 'handled';
+  }
+
+  private async deadLetter(envelope: EventEnvelope, error: string, attempts: number): Promise<void> {
+    await this.deadLetters.add({
+      handler: this.settings.name,
+      envelope,
+      error,
+      attempts,
+      failedAt: new Date().toISOString(),
+    });
+    this.metrics.deadLettered.inc({ handler: this.settings.name });
+    this.metrics.handled.inc({ handler: this.settings.name, outcome: 'dead_lettered' });
+    this.logger.error(
+      `${this.settings.name}: ${envelope.type} ${envelope.id} dead-lettered after ${attempts} attempt(s): ${error.split('\n')[0]}`,
+    );
+  }
+
+  private delay(attempt: number): number {
+    const { initialDelay, maxDelay } = this.settings.backoff;
+    const base = Math.min(maxDelay, initialDelay * 2 ** (attempt - 1));
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.stopping.aborted) return reject(new DeliveryNotDoneError('shutting down'));
+      const done = () => {
+        clearTimeout(timer);
+        this.stopping.removeEventListener('abort', stop);
+      };
+      const stop = () => {
+        done();
+        reject(new DeliveryNotDoneError('shutting down'));
+      };
+      const timer = setTimeout(() => {
+        done();
+        resolve();
+      }, ms);
+      this.stopping.addEventListener('abort', stop, { once: true });
+    });
+  }
+}

@@ -1,0 +1,23 @@
+/** DDL of the outbox table in `schema` (idempotent). Shared by start-up creation and the migration. */
+export function outboxDdl(schema: string): string[] {
+  const table = `"${schema}"."outbox"`;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${table} (
+       id bigserial PRIMARY KEY,
+       event_id uuid NOT NULL UNIQUE,
+       type text NOT NULL,
+       aggregate_id text,
+       envelope jsonb NOT NULL,
+       created_at timestamptz NOT NULL DEFAULT now(),
+       published_at timestamptz
+     )`,
+    `CREATE INDEX IF NOT EXISTS outbox_unpublished ON ${table} (id) WHERE published_at IS NULL`,
+    `CREATE INDEX IF NOT EXISTS outbox_aggregate_unpublished ON ${table} (aggregate_id, id) WHERE published_at IS NULL`,
+    `CREATE INDEX IF NOT EXISTS outbox_published_at ON ${table} (published_at) WHERE published_at IS NOT NULL`,
+  ];
+}
+
+/** The NOTIFY channel the outbox writer signals and the relay listens on. */
+export function outboxChannel(schema: string): string {
+  return `${schema}_outbox`;
+}

@@ -1,0 +1,40 @@
+import type { EventEnvelope } from '../envelope/event-envelope.js';
+
+/** How a handler receives events. */
+export type EventScope = 'group' | 'broadcast';
+
+/** One handler's subscription, as a transport sees it. */
+export interface TransportSubscription {
+  /** Stable handler id (`Class.method`): the consumer group name for `group` scope. */
+  readonly name: string;
+  /** Event type consumed. */
+  readonly type: string;
+  readonly scope: EventScope;
+  /**
+   * Calls running at once on this node. For `group` scope, `1` also means *ordered*: one node at a time consumes
+   * the group, in stream order.
+   */
+  readonly concurrency: number;
+  /**
+   * Handles one delivery. Resolves when the event is done with (handled, skipped as duplicate, or dead-lettered):
+   * the transport then acknowledges it. Rejects only when the event must stay unacknowledged and be delivered again.
+   */
+  readonly deliver: (envelope: EventEnvelope) => Promise<void>;
+}
+
+/**
+ * Moves envelopes between nodes. Implementations: Redis Streams (groups and broadcast), Postgres LISTEN/NOTIFY
+ * (broadcast only), memory (one process).
+ */
+export interface EventTransport {
+  /** Whether `group` scope is supported (competing consumers, at-least-once). */
+  readonly supportsGroups: boolean;
+  /** Publishes; resolves once the transport has durably accepted every envelope, in order. */
+  publish(envelopes: readonly EventEnvelope[]): Promise<void>;
+  /** Starts consuming for one handler. Called after `publish` may already be in use. */
+  subscribe(subscription: TransportSubscription): Promise<void>;
+  /** Stops taking new deliveries and waits (bounded) for the ones running. */
+  stop(graceMs: number): Promise<void>;
+  /** Releases what the transport opened (never the shared connections). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,96 @@
+import { Logger } from '@nestjs/common';
+import type { RedisClient } from '@shoal/cluster';
+import type { EventEnvelope } from '../envelope/event-envelope.js';
+import type { EventTransport, TransportSubscription } from './event-transport.js';
+import { StreamBroadcastReader } from './stream-broadcast-reader.js';
+import { streamKey } from './stream-codec.js';
+import { StreamGroupConsumer, type ConsumptionGate } from './stream-group-consumer.js';
+
+/** Settings of the Redis Streams transport. */
+export interface RedisStreamsSettings {
+  readonly maxLen: number;
+  readonly claimIdleTime: number;
+  readonly blockMs: number;
+}
+
+/**
+ * Events on Redis Streams: one stream per event type (`<prefix>:events:{<type>}`, trimmed to about `maxLen`),
+ * one consumer group per `group` handler (competing consumers across nodes, acknowledged after success), and a
+ * plain `XREAD` per node for `broadcast` handlers.
+ */
+export class RedisStreamsTransport implements EventTransport {
+  readonly supportsGroups = true;
+  private readonly logger = new Logger('Shoal:Events');
+  private readonly groups: StreamGroupConsumer[] = [];
+  private readonly readers: StreamBroadcastReader[] = [];
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+    private readonly nodeId: string,
+    private readonly settings: RedisStreamsSettings,
+    private readonly gateFor: (group: string) => ConsumptionGate | undefined = () => undefined,
+  ) {}
+
+  async publish(envelopes: readonly EventEnvelope[]): Promise<void> {
+    if (envelopes.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const envelope of envelopes) {
+      const key = streamKey(this.prefix, envelope.type);
+      pipeline.xadd(key, 'MAXLEN', '~', String(this.settings.maxLen), '*', 'e', JSON.stringify(envelope));
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed?.[0]) throw failed[0];
+  }
+
+  async subscribe(subscription: TransportSubscription): Promise<void> {
+    const stream = streamKey(this.prefix, subscription.type);
+    if (subscription.scope === 'broadcast') {
+      const reader = new StreamBroadcastReader(this.redis, stream, subscription, this.settings.blockMs);
+      await reader.start();
+      this.readers.push(reader);
+      return;
+    }
+    const gate = subscription.concurrency === 1 ? this.gateFor(subscription.name) : undefined;
+    const consumer = new StreamGroupConsumer(
+      this.redis,
+      stream,
+      this.nodeId,
+      subscription,
+      this.settings,
+      gate,
+    );
+    await consumer.start();
+    this.groups.push(consumer);
+  }
+
+  /**
+   * Takes over the pending messages of consumers that are no longer members. `owns(key)` picks exactly one
+   * survivor per (group, dead node), so a message is taken over once.
+   */
+  async reclaim(isMember: (id: string) => boolean, owns: (key: string) => boolean): Promise<void> {
+    for (const group of this.groups) {
+      if (group.ordered) continue;
+      try {
+        for (const consumer of await group.consumersWithPending()) {
+          if (isMember(consumer) || !owns(`events:reclaim:${group.group}:${consumer}`)) continue;
+          const count = await group.reclaimFrom(consumer);
+          if (count > 0)
+            this.logger.log(`${group.group}: took over ${count} message(s) pending on ${consumer}`);
+        }
+        await group.reclaimIdle();
+      } catch (error) {
+        this.logger.debug(`${group.group}: reclaim failed: ${String(error)}`);
+      }
+    }
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    await Promise.all([...this.groups, ...this.readers].map((c) => c.stop(graceMs)));
+  }
+
+  async close(): Promise<void> {
+    // Readers' dedicated connections are closed by stop().
+  }
+}

@@ -1,0 +1,79 @@
+import { Logger } from '@nestjs/common';
+import type { RedisClient } from '@shoal/cluster';
+import { Cluster } from 'ioredis';
+import type { TransportSubscription } from './event-transport.js';
+import { decodeEntry, entriesOf } from './stream-codec.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A broadcast handler on one node: reads the type's stream with `XREAD` from the moment it started (no group, no
+ * acknowledgement), in order, one delivery at a time. Every node runs its own, so every node sees every event.
+ */
+export class StreamBroadcastReader {
+  private readonly logger = new Logger('Shoal:Events');
+  private reader?: RedisClient;
+  private running = false;
+  private loopDone?: Promise<void>;
+  private current?: Promise<void>;
+  private lastId = '$';
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly stream: string,
+    private readonly subscription: TransportSubscription,
+    private readonly blockMs: number,
+  ) {}
+
+  async start(): Promise<void> {
+    // Start from the stream's current end, resolved now, so nothing published after subscribe() is missed.
+    const [last] = (await this.redis.xrevrange(this.stream, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    this.lastId = last?.[0] ?? '0-0';
+    this.reader = this.redis instanceof Cluster ? this.redis.duplicate() : this.redis.duplicate();
+    this.reader.on('error', (error: Error) =>
+      this.logger.debug(`${this.subscription.name} reader: ${error.message}`),
+    );
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    this.running = false;
+    this.reader?.disconnect();
+    await this.loopDone?.catch(() => undefined);
+    if (this.current) await Promise.race([this.current.catch(() => undefined), sleep(graceMs)]);
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      try {
+        const reply = await this.reader!.xread(
+          'COUNT',
+          100,
+          'BLOCK',
+          this.blockMs,
+          'STREAMS',
+          this.stream,
+          this.lastId,
+        );
+        for (const [id, fields] of entriesOf(reply)) {
+          this.lastId = id;
+          const envelope = decodeEntry(fields);
+          if (!envelope) continue;
+          this.current = this.subscription.deliver(envelope).catch((error: unknown) => {
+            this.logger.warn(
+              `${this.subscription.name}: broadcast ${envelope.id} not handled: ${String(error)}`,
+            );
+          });
+          await this.current;
+        }
+      } catch (error) {
+        if (!this.running) return;
+        this.logger.warn(
+          `${this.subscription.name}: reading ${this.stream} failed, retrying: ${String(error)}`,
+        );
+        await sleep(500);
+      }
+    }
+  }
+}

@@ -1,0 +1,224 @@
+import { Logger } from '@nestjs/common';
+import type { RedisClient } from '@shoal/cluster';
+import { Cluster } from 'ioredis';
+import { DeliveryNotDoneError } from '../handling/not-done.error.js';
+import type { TransportSubscription } from './event-transport.js';
+import { decodeEntry, entriesOf, type StreamEntry } from './stream-codec.js';
+
+/** Decides whether this node may consume an ordered group now (a lease), and keeps work under it. */
+export interface ConsumptionGate {
+  /** The current term's token when this node may consume, else undefined. */
+  activeToken(): number | undefined;
+  /** Registers work under the current term, so a handover waits for it. */
+  track<T>(work: Promise<T>): Promise<T>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One handler's consumer on one node: reads its group with `XREADGROUP` on a dedicated connection, runs up to
+ * `concurrency` deliveries at once, acknowledges after success, and takes over messages left pending by dead or hung
+ * consumers. With a gate (ordered handlers), it consumes only while the gate is open, one message at a time, and
+ * first takes over everything pending so the stream order holds across handovers.
+ */
+export class StreamGroupConsumer {
+  private readonly logger = new Logger('Shoal:Events');
+  private readonly inFlight = new Set<Promise<void>>();
+  private reader?: RedisClient;
+  private running = false;
+  private loopDone?: Promise<void>;
+  private activeTerm?: number;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly stream: string,
+    private readonly consumer: string,
+    private readonly subscription: TransportSubscription,
+    private readonly settings: { blockMs: number; claimIdleTime: number },
+    private readonly gate?: ConsumptionGate,
+  ) {}
+
+  get group(): string {
+    return this.subscription.name;
+  }
+
+  /** Ordered consumers take over pending messages only through their lease, never by reclaim. */
+  get ordered(): boolean {
+    return this.gate !== undefined;
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.redis.xgroup('CREATE', this.stream, this.group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.includes('BUSYGROUP')) throw error;
+    }
+    this.reader = this.redis instanceof Cluster ? this.redis.duplicate() : this.redis.duplicate();
+    this.reader.on('error', (error: Error) => this.logger.debug(`${this.group} reader: ${error.message}`));
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** Stops reading; waits up to `graceMs` for running deliveries (unfinished ones stay pending for others). */
+  async stop(graceMs: number): Promise<void> {
+    this.running = false;
+    this.reader?.disconnect();
+    await this.loopDone?.catch(() => undefined);
+    const running = Promise.allSettled([...this.inFlight]);
+    await Promise.race([running, sleep(graceMs)]);
+  }
+
+  /** Takes over what `consumer` (a node that left) still had pending. */
+  async reclaimFrom(consumer: string): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const pending = (await this.redis.xpending(this.stream, this.group, '-', '+', 500, consumer)) as [
+        string,
+      ][];
+      if (pending.length === 0) return total;
+      total += await this.claim(
+        pending.map((p) => p[0]),
+        0,
+      );
+      if (!this.running) return total;
+    }
+  }
+
+  /** Consumers of this group with pending messages, by name. */
+  async consumersWithPending(): Promise<string[]> {
+    const info = (await this.redis.xinfo('CONSUMERS', this.stream, this.group)) as unknown[][];
+    return info
+      .map((fields) => {
+        const record: Record<string, unknown> = {};
+        for (let i = 0; i < fields.length; i += 2) record[String(fields[i])] = fields[i + 1];
+        return record;
+      })
+      .filter((c) => Number(c.pending) > 0 && c.name !== this.consumer)
+      .map((c) => String(c.name));
+  }
+
+  /** Takes over messages pending longer than `claimIdleTime` on any consumer (a hung handler). */
+  async reclaimIdle(): Promise<void> {
+    await this.autoclaim(this.settings.claimIdleTime);
+  }
+
+  private async loop(): Promise<void> {
+    if (!this.gate) await this.readOwnPending();
+    while (this.running) {
+      try {
+        if (this.gate && !(await this.gateOpen())) continue;
+        const free = this.subscription.concurrency - this.inFlight.size;
+        if (free <= 0) {
+          await Promise.race(this.inFlight);
+          continue;
+        }
+        const reply = await this.reader!.xreadgroup(
+          'GROUP',
+          this.group,
+          this.consumer,
+          'COUNT',
+          free,
+          'BLOCK',
+          this.settings.blockMs,
+          'STREAMS',
+          this.stream,
+          '>',
+        );
+        await this.dispatchAll(entriesOf(reply));
+      } catch (error) {
+        if (!this.running) return;
+        this.logger.warn(`${this.group}: reading ${this.stream} failed, retrying: ${String(error)}`);
+        await sleep(500);
+      }
+    }
+  }
+
+  /** Ordered handlers: consume only while holding the lease; on a new term, first take over everything pending. */
+  private async gateOpen(): Promise<boolean> {
+    const token = this.gate!.activeToken();
+    if (token === undefined) {
+      this.activeTerm = undefined;
+      await sleep(50);
+      return false;
+    }
+    if (this.activeTerm !== token) {
+      this.activeTerm = token;
+      await this.autoclaim(0);
+    }
+    return true;
+  }
+
+  private async readOwnPending(): Promise<void> {
+    try {
+      const reply = await this.redis.xreadgroup(
+        'GROUP',
+        this.group,
+        this.consumer,
+        'COUNT',
+        1000,
+        'STREAMS',
+        this.stream,
+        '0',
+      );
+      await this.dispatchAll(entriesOf(reply));
+    } catch (error) {
+      this.logger.warn(`${this.group}: reading own pending messages failed: ${String(error)}`);
+    }
+  }
+
+  private async autoclaim(minIdle: number): Promise<void> {
+    let cursor = '0-0';
+    do {
+      const [next, entries] = (await this.redis.xautoclaim(
+        this.stream,
+        this.group,
+        this.consumer,
+        minIdle,
+        cursor,
+        'COUNT',
+        200,
+      )) as [string, StreamEntry[]];
+      await this.dispatchAll(entries.filter((e) => e && e[1]));
+      cursor = next;
+    } while (cursor !== '0-0' && this.running);
+  }
+
+  private async claim(ids: string[], minIdle: number): Promise<number> {
+    const entries = (await this.redis.call(
+      'XCLAIM',
+      this.stream,
+      this.group,
+      this.consumer,
+      String(minIdle),
+      ...ids,
+    )) as StreamEntry[];
+    await this.dispatchAll(entries.filter((e) => e && e[1]));
+    return entries.length;
+  }
+
+  private async dispatchAll(entries: StreamEntry[]): Promise<void> {
+    for (const entry of entries) {
+      while (this.inFlight.size >= this.subscription.concurrency) await Promise.race(this.inFlight);
+      const work = this.handle(entry);
+      const tracked = (this.gate ? this.gate.track(work) : work).finally(() => this.inFlight.delete(tracked));
+      this.inFlight.add(tracked);
+      if (this.gate) await tracked; // ordered: one at a time, in stream order
+    }
+  }
+
+  private async handle([id, fields]: StreamEntry): Promise<void> {
+    const envelope = decodeEntry(fields);
+    try {
+      if (envelope) await this.subscription.deliver(envelope);
+      else
+        this.logger.error(
+          `${this.group}: entry ${id} of ${this.stream} is not an event envelope; acknowledged`,
+        );
+      await this.redis.xack(this.stream, this.group, id);
+    } catch (error) {
+      if (!(error instanceof DeliveryNotDoneError)) {
+        this.logger.warn(`${this.group}: ${id} left pending for redelivery: ${String(error)}`);
+      }
+    }
+  }
+}
