@@ -28,6 +28,8 @@ export class SampleNodes {
     names: string[];
     store: 'redis' | 'postgres';
     env?: Record<string, string>;
+    /** Extra environment of one node. */
+    envFor?: (name: string) => Record<string, string>;
   }): Promise<SampleNodes> {
     const prefix = `e2e_${Math.random().toString(36).slice(2, 10)}`;
     const ports = new Map<string, number>();
@@ -45,6 +47,7 @@ export class SampleNodes {
           DATABASE_URL,
           NO_COLOR: '1',
           ...options.env,
+          ...options.envFor?.(name),
         },
       })),
     );
@@ -73,10 +76,13 @@ export class SampleNodes {
     path: string,
     method: 'GET' | 'POST' = 'GET',
     timeoutMs = 30_000,
+    body?: unknown,
   ): Promise<T> {
     const response = await fetch(`http://127.0.0.1:${this.ports.get(name)}${path}`, {
       method,
       signal: AbortSignal.timeout(timeoutMs),
+      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!response.ok)
       throw new Error(`${method} ${path} on ${name}: ${response.status} ${await response.text()}`);

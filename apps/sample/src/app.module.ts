@@ -1,11 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClusterModule } from '@shoal/cluster';
+import { EventBusModule } from '@shoal/events';
 import { LeaderModule } from '@shoal/leader';
 import { ClusterController } from './cluster/cluster.controller.js';
 import { MembershipLog } from './cluster/membership-log.service.js';
 import { CounterController } from './counter/counter.controller.js';
 import { CounterService } from './counter/counter.service.js';
+import { OrderHandlers } from './orders/order-handlers.js';
+import { OrdersController } from './orders/orders.controller.js';
+import { OrdersService } from './orders/orders.service.js';
 import type { SampleConfig } from './sample-config.js';
 import { SingletonController } from './singleton/singleton.controller.js';
 import { SingletonRuns } from './singleton/singleton-runs.service.js';
@@ -20,9 +24,10 @@ export class AppModule {
         ScheduleModule.forRoot(),
         ClusterModule.forRoot(config.cluster),
         LeaderModule.forRoot(config.leader),
+        EventBusModule.forRoot(config.events),
       ],
-      controllers: [ClusterController, SingletonController, CounterController],
-      providers: [MembershipLog, SingletonRuns, CounterService],
+      controllers: [ClusterController, SingletonController, CounterController, OrdersController],
+      providers: [MembershipLog, SingletonRuns, CounterService, OrdersService, OrderHandlers],
     };
   }
 }

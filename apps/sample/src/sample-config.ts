@@ -1,4 +1,5 @@
 import type { ClusterModuleOptions } from '@shoal/cluster';
+import type { EventBusModuleOptions } from '@shoal/events';
 import type { LeaderModuleOptions } from '@shoal/leader';
 
 /** The sample app's settings, all from the environment. */
@@ -6,6 +7,7 @@ export interface SampleConfig {
   readonly port: number;
   readonly cluster: ClusterModuleOptions;
   readonly leader: LeaderModuleOptions;
+  readonly events: EventBusModuleOptions;
 }
 
 function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -18,7 +20,8 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
 
 /**
  * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL`, `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
- * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT` and `SHOAL_LEASE_TTL`.
+ * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT`, `SHOAL_LEASE_TTL` and `SHOAL_RELAY`
+ * (`all` | `off`: whether this replica relays the outbox).
  */
 export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const store = (env.SHOAL_STORE ?? 'redis') as ClusterModuleOptions['store'];
@@ -35,5 +38,6 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
       nodeHeader: true,
     },
     leader: { leaseTtl: optionalNumber(env, 'SHOAL_LEASE_TTL') },
+    events: { relay: { mode: env.SHOAL_RELAY === 'off' ? 'off' : 'all' } },
   };
 }

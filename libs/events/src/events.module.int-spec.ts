@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Injectable, Module, type DynamicModule } from '@nestjs/common';
-import { ClusterConnections, ClusterModule } from '@shoal/cluster';
+import { ClusterConnections, ClusterModule, ClusterService } from '@shoal/cluster';
 import { LeaderModule } from '@shoal/leader';
 import { InProcessCluster, eventually } from '@shoal/testing';
 import pg from 'pg';
@@ -54,7 +54,7 @@ const seen = {
 
 @Injectable()
 class Handlers {
-  constructor(private readonly connections: ClusterConnections) {}
+  constructor(private readonly cluster: ClusterService) {}
 
   @OnEvent(ThingHappened)
   onThing(event: ThingHappened): void {
@@ -63,9 +63,7 @@ class Handlers {
 
   @OnEvent(ThingHappened, { scope: 'broadcast' })
   onThingEverywhere(event: ThingHappened, context: EventContext): void {
-    seen.broadcast.push(
-      `${this.connections.redis().options.connectionName}:${event.n}:${context.envelope.id}`,
-    );
+    seen.broadcast.push(`${this.cluster.self.id}:${event.n}:${context.envelope.id}`);
   }
 
   @OnEvent(Step, { concurrency: 1 })

@@ -15,14 +15,14 @@ export interface EventuallyOptions {
 export async function eventually<T>(
   check: () => T | Promise<T>,
   options: EventuallyOptions = {},
-): Promise<T> {
+): Promise<NonNullable<T>> {
   const { timeoutMs = 5000, intervalMs = 20, what = 'condition' } = options;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value) return value;
+      if (value) return value as NonNullable<T>;
       lastError = undefined;
     } catch (error) {
       lastError = error;

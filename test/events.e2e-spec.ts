@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { eventually } from '@shoal/testing';
+import { SampleNodes } from './support/sample-nodes.js';
+
+interface Stats {
+  orders: number;
+  handled: number;
+  deliveries: { total: number; distinct: number };
+  broadcastSeenHere: number;
+}
+
+interface Order {
+  id: string;
+  eventId: string | null;
+  handledBy: string | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('events across sample processes', () => {
+  let nodes: SampleNodes | undefined;
+
+  afterEach(async () => {
+    await nodes?.dispose();
+    nodes = undefined;
+  }, 30_000);
+
+  it('delivers a committed order event once per group handler and once per node to broadcast; never a rolled-back one', async () => {
+    const names = ['alpha', 'bravo', 'charlie'];
+    nodes = await SampleNodes.start({ names, store: 'redis' });
+    const placed = await nodes.request<{ order: Order; eventId: string }>(
+      'alpha',
+      '/orders',
+      'POST',
+      10_000,
+      {
+        userId: 'ada',
+        total: 42,
+      },
+    );
+    const handled = await eventually(
+      async () => {
+        const order = await nodes!.request<Order>('bravo', `/orders/${placed.order.id}`);
+        return order.handledBy ? order : undefined;
+      },
+      { what: 'the order event handled', timeoutMs: 10_000 },
+    );
+    expect(handled.eventId).toBe(placed.eventId);
+    expect(names).toContain(handled.handledBy);
+    await eventually(async () => {
+      const stats = await Promise.all(names.map((n) => nodes!.request<Stats>(n, '/orders/stats')));
+      return stats.every((s) => s.broadcastSeenHere === 1);
+    });
+
+    await expect(
+      nodes.request('charlie', '/orders?fail=true', 'POST', 10_000, { userId: 'rollback', total: 1 }),
+    ).rejects.toThrow(/500/);
+    await sleep(1500);
+    const stats = await nodes.request<Stats>('alpha', '/orders/stats');
+    expect(stats).toMatchObject({ orders: 1, handled: 1, deliveries: { total: 1, distinct: 1 } });
+    for (const name of names)
+      expect((await nodes.request<Stats>(name, '/orders/stats')).broadcastSeenHere).toBe(1);
+  }, 60_000);
+
+  it('10,000 events through the outbox, relay and consumer SIGKILLed at random: all handled, effects exactly once, per-user order kept', async () => {
+    const names = ['alpha', 'bravo', 'charlie', 'delta'];
+    // alpha and bravo publish (no relay); charlie relays and consumes; delta consumes.
+    nodes = await SampleNodes.start({
+      names,
+      store: 'redis',
+      envFor: (name) => ({ SHOAL_RELAY: name === 'charlie' ? 'all' : 'off' }),
+    });
+    const publishers = ['alpha', 'bravo'].map(async (name) => {
+      const users = Array.from({ length: 5 }, (_, i) => `${name}-${i}`).join(',');
+      for (let batch = 0; batch < 10; batch += 1) {
+        await nodes!.request(name, `/orders/bulk?count=500&users=${users}`, 'POST', 120_000);
+      }
+    });
+    const chaos = (async () => {
+      for (const victim of ['charlie', 'delta', 'charlie', 'delta']) {
+        await sleep(1500 + Math.random() * 2500);
+        await nodes!.node(victim).kill();
+        await sleep(300 + Math.random() * 1200);
+        await nodes!.node(victim).start();
+      }
+    })();
+    await Promise.all([...publishers, chaos]);
+
+    const stats = await eventually(
+      async () => {
+        const s = await nodes!.request<Stats>('alpha', '/orders/stats');
+        return s.handled === 10_000 && s.deliveries.distinct === 10_000 ? s : undefined;
+      },
+      { what: '10,000 events handled', timeoutMs: 120_000, intervalMs: 1000 },
+    );
+    expect(stats.orders).toBe(10_000);
+    expect(stats.handled).toBe(10_000); // the idempotent handler's side effect: exactly once per event
+    expect(stats.deliveries.distinct).toBe(10_000); // every event delivered at least once
+    expect(stats.deliveries.total).toBeGreaterThanOrEqual(10_000);
+
+    const sequences = await eventually(
+      async () => {
+        const s = await nodes!.request<Record<string, number[]>>('bravo', '/orders/sequences');
+        return Object.values(s).reduce((n, list) => n + list.length, 0) === 10_000 ? s : undefined;
+      },
+      { what: 'the ordered handler saw every event', timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    for (const [user, seen] of Object.entries(sequences)) {
+      expect({ user, seen }).toEqual({ user, seen: Array.from({ length: 1000 }, (_, i) => i + 1) });
+    }
+  }, 300_000);
+});
