@@ -13,6 +13,11 @@ export interface RedisServerOptions {
   port?: number;
   /** How long to wait for the first PONG (default 10 s). */
   readyTimeoutMs?: number;
+  /**
+   * Persist with an append-only file fsynced on every write, kept across `stop`/`kill`/`restart` (like a
+   * production Redis holding streams). Default false: nothing is persisted.
+   */
+  persistent?: boolean;
 }
 
 /** How long {@link RedisServer.stop} waits after SIGTERM before it sends SIGKILL. */
@@ -58,6 +63,7 @@ export class RedisServer {
     /** The TCP port on 127.0.0.1, fixed for the server's lifetime (restarts reuse it). */
     readonly port: number,
     private readonly readyTimeoutMs: number,
+    private readonly persistent: boolean,
   ) {}
 
   /** Starts a server on `opts.port` (or a free port) and waits until it answers PING. */
@@ -65,6 +71,7 @@ export class RedisServer {
     const server = new RedisServer(
       opts.port ?? (await freePort()),
       opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+      opts.persistent ?? false,
     );
     await server.spawn();
     return server;
@@ -90,19 +97,25 @@ export class RedisServer {
     return this.child?.output() ?? '';
   }
 
-  /** Graceful stop: SIGTERM, wait for the exit, SIGKILL after 5 s. Removes the temp dir. */
+  /** Graceful stop: SIGTERM, wait for the exit, SIGKILL after 5 s. Removes the temp dir unless persistent. */
   async stop(): Promise<void> {
+    await this.child?.terminate('SIGTERM', STOP_TIMEOUT_MS);
+    if (!this.persistent) this.removeDir();
+  }
+
+  /** Crash: SIGKILL and wait for the exit. Removes the temp dir unless persistent. */
+  async kill(): Promise<void> {
+    await this.child?.kill();
+    if (!this.persistent) this.removeDir();
+  }
+
+  /** Stops for good and removes the temp dir, persistent or not. */
+  async destroy(): Promise<void> {
     await this.child?.terminate('SIGTERM', STOP_TIMEOUT_MS);
     this.removeDir();
   }
 
-  /** Crash: SIGKILL and wait for the exit. Removes the temp dir. */
-  async kill(): Promise<void> {
-    await this.child?.kill();
-    this.removeDir();
-  }
-
-  /** Stops the server and starts a new one on the same port; its data is gone (nothing is persisted). */
+  /** Stops the server and starts a new one on the same port; its data is gone unless persistent. */
   async restart(): Promise<void> {
     await this.stop();
     await this.spawn();
@@ -110,9 +123,12 @@ export class RedisServer {
 
   private async spawn(): Promise<void> {
     if (this.running) throw new Error(`redis-server :${this.port} is already running`);
-    const dir = mkdtempSync(join(tmpdir(), 'shoal-redis-'));
-    this.dir = dir;
-    this.forgetDir = onHostExit(() => rmSync(dir, { recursive: true, force: true }));
+    const reuse = this.persistent && this.dir !== undefined;
+    const dir = reuse ? (this.dir as string) : mkdtempSync(join(tmpdir(), 'shoal-redis-'));
+    if (!reuse) {
+      this.dir = dir;
+      this.forgetDir = onHostExit(() => rmSync(dir, { recursive: true, force: true }));
+    }
     const child = new ManagedChild({
       label: `redis-server :${this.port}`,
       command: 'redis-server',
@@ -120,7 +136,9 @@ export class RedisServer {
         '--save',
         '',
         '--appendonly',
-        'no',
+        this.persistent ? 'yes' : 'no',
+        '--appendfsync',
+        'always',
         '--port',
         String(this.port),
         '--bind',

@@ -1,0 +1,103 @@
+/** The two sides of every comparison: Shoal, and the baseline it is measured against. */
+export const CONTESTANTS = ['shoal', 'raw'] as const;
+
+/** `shoal` or `raw` (for some metrics `raw` stands for another baseline, e.g. a bare Nest app). */
+export type Contestant = (typeof CONTESTANTS)[number];
+
+/** Samples of one turn or one contestant: metric name → values. */
+export type MetricSamples = Record<string, number[]>;
+
+/** Fewest rounds a real run may have. */
+export const MIN_ROUNDS = 5;
+
+/** Fewest rounds a smoke run may have: two, so the order still alternates. */
+export const MIN_SMOKE_ROUNDS = 2;
+
+/** One contestant's turn in one round. */
+export interface TurnRecord {
+  /** 1-based round number. */
+  readonly round: number;
+  readonly contestant: Contestant;
+  /** When the turn started (ISO). */
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly samples: MetricSamples;
+}
+
+/** Everything an interleaved run collected. */
+export interface InterleavedSamples {
+  readonly rounds: number;
+  /** Every turn, in the order it ran. */
+  readonly turns: readonly TurnRecord[];
+  /** All samples per contestant per metric, in the order they were taken. */
+  readonly byContestant: Readonly<Record<Contestant, MetricSamples>>;
+}
+
+/** Options of {@link runInterleaved}. */
+export interface InterleaveOptions {
+  /** Number of rounds; at least {@link MIN_ROUNDS} (or {@link MIN_SMOKE_ROUNDS} when `smoke`). */
+  readonly rounds: number;
+  /** A smoke run: allows fewer rounds. */
+  readonly smoke?: boolean;
+  /** One turn of each contestant; gets the 1-based round number and returns that turn's samples. */
+  readonly turn: Readonly<Record<Contestant, (round: number) => Promise<MetricSamples>>>;
+  /** Checked before every turn: when aborted, the run rejects with the abort reason. */
+  readonly signal?: AbortSignal;
+  /** Called after every turn, e.g. to print progress. */
+  readonly onTurn?: (turn: TurnRecord) => void;
+}
+
+/**
+ * Runs the contestants' turns interleaved, `shoal raw shoal raw ...`, one of each per round, so slow drifts of the
+ * machine (other load, thermal state, caches) hit both sides alike. Collects every sample per contestant per
+ * metric, and every turn separately (for per-round pairing).
+ */
+export async function runInterleaved(options: InterleaveOptions): Promise<InterleavedSamples> {
+  const least = options.smoke ? MIN_SMOKE_ROUNDS : MIN_ROUNDS;
+  if (!Number.isInteger(options.rounds) || options.rounds < least) {
+    throw new Error(`rounds must be an integer ≥ ${least}, got ${options.rounds}`);
+  }
+  const turns: TurnRecord[] = [];
+  const byContestant: Record<Contestant, MetricSamples> = { shoal: {}, raw: {} };
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const contestant of CONTESTANTS) {
+      options.signal?.throwIfAborted();
+      const startedAt = new Date();
+      const begin = performance.now();
+      const samples = await options.turn[contestant](round);
+      const record: TurnRecord = {
+        round,
+        contestant,
+        startedAt: startedAt.toISOString(),
+        durationMs: Math.round(performance.now() - begin),
+        samples,
+      };
+      turns.push(record);
+      for (const [metric, values] of Object.entries(samples)) {
+        (byContestant[contestant][metric] ??= []).push(...values);
+      }
+      options.onTurn?.(record);
+    }
+  }
+  return { rounds: options.rounds, turns, byContestant };
+}
+
+/**
+ * Per-round differences `shoal − raw` of one metric, pairing each round's turns (the mean of a turn's samples
+ * when it took several). Rounds where either side has no sample are skipped.
+ */
+export function pairedDifferences(samples: InterleavedSamples, metric: string): number[] {
+  const diffs: number[] = [];
+  for (let round = 1; round <= samples.rounds; round++) {
+    const side = (contestant: Contestant): number | undefined => {
+      const values = samples.turns.find((t) => t.round === round && t.contestant === contestant)?.samples[
+        metric
+      ];
+      return values && values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : undefined;
+    };
+    const shoal = side('shoal');
+    const raw = side('raw');
+    if (shoal !== undefined && raw !== undefined) diffs.push(shoal - raw);
+  }
+  return diffs;
+}
