@@ -1,6 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import {
   CLUSTER_DEFAULTS,
@@ -9,6 +8,7 @@ import {
   type PostgresConnectionOption,
   type RedisConnectionOption,
 } from './cluster-options.js';
+import { isDataSource } from './connections/is-data-source.js';
 import { InvalidClusterOptionsError } from './errors/invalid-cluster-options.error.js';
 import { MemoryMembershipHub } from './membership/memory-membership.hub.js';
 
@@ -57,7 +57,7 @@ const schema = z
     postgres: z
       .union([
         url(['postgres:', 'postgresql:'], 'postgres://user@127.0.0.1:5432/db'),
-        z.instanceof(DataSource),
+        z.custom<object>(isDataSource, 'must be a postgres URL or a TypeORM DataSource'),
       ])
       .optional(),
     store: z.enum(['redis', 'postgres', 'memory']).optional(),

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type {
   PostgresConnectionOption,
   RedisClusterConnectionOptions,
@@ -7,6 +7,7 @@ import type {
 } from '../cluster-options.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import { ClusterConnections } from './cluster-connections.js';
+import { isDataSource } from './is-data-source.js';
 
 function isClusterSeed(option: RedisConnectionOption): option is RedisClusterConnectionOptions {
   return typeof option === 'object' && 'cluster' in option && Array.isArray(option.cluster);
@@ -29,10 +30,12 @@ async function openPostgres(
   option: PostgresConnectionOption,
   applicationName: string,
 ): Promise<{ dataSource: DataSource; owned: boolean }> {
-  if (option instanceof DataSource) {
+  if (isDataSource(option)) {
     if (!option.isInitialized) await option.initialize();
     return { dataSource: option, owned: false };
   }
+  // Loaded only when Postgres is configured: a Redis-only app never pays for typeorm and pg.
+  const { DataSource } = await import('typeorm');
   const dataSource = new DataSource({ type: 'postgres', url: option, applicationName, extra: { max: 5 } });
   await dataSource.initialize();
   return { dataSource, owned: true };
