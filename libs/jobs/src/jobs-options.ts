@@ -1,0 +1,78 @@
+import type { ZodType } from 'zod';
+
+/** Retry settings of jobs. */
+export interface JobRetryOptions {
+  /** Attempts in all (first try included). Default 5. */
+  attempts?: number;
+  /** Exponential backoff: `delay * 2^(n-1)` ms with `jitter` (0-1, share of the delay randomized). Default 1000, 0.5. */
+  backoff?: { delay?: number; jitter?: number };
+}
+
+/** Options of `JobsModule.forRoot()`. Every duration is in milliseconds. */
+export interface JobsModuleOptions {
+  /** Defaults of every queue. */
+  defaults?: JobRetryOptions & {
+    /** Completed jobs kept (count). Default 1000. */
+    keepCompleted?: number;
+    /** Failed jobs kept (count). Default 5000. */
+    keepFailed?: number;
+  };
+  /** `false` for replicas that only enqueue (API nodes): no worker runs here. Default true. */
+  workers?: boolean;
+  /** At shutdown, how long active jobs get to finish before their workers are forced closed. Default 30000. */
+  shutdownGracePeriod?: number;
+  /**
+   * Stalled-job detection (BullMQ): a worker holds a lock on each active job, renewed every `lockDuration / 2`;
+   * a job whose lock expired (its worker died or its event loop is blocked) is moved back to waiting at the next
+   * check, every `stalledInterval`. Default 15000 / 5000: a killed worker's jobs restart within ~20 s.
+   */
+  stalled?: { lockDuration?: number; stalledInterval?: number; maxStalledCount?: number };
+  /** Webhook delivery (`WebhookService`). */
+  webhooks?: {
+    /** Allow private, loopback and link-local targets (development and tests only). Default false. */
+    allowPrivateNetworks?: boolean;
+    /** Host names or CIDRs always allowed, e.g. `['127.0.0.1/32']`. */
+    allowList?: string[];
+    /** Concurrent deliveries per node. Default 200. */
+    concurrency?: number;
+    /** Connect / total timeout of one attempt. Default 5000 / 15000. */
+    connectTimeout?: number;
+    timeout?: number;
+    /** Delays before attempts 1..n (ms). Default: 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+    schedule?: number[];
+    /** Consecutive failures that open an endpoint's circuit, and how long it stays open. Default 5 / 30000. */
+    circuitBreaker?: { failureThreshold?: number; cooldown?: number };
+  };
+}
+
+/** Options of `JobsModule.registerQueue()`. */
+export interface QueueOptions extends JobRetryOptions {
+  /** Queue name: letters, digits, `-`, `_`, `.`. */
+  name: string;
+  /** Jobs processed at once per node. Default 10. */
+  concurrency?: number;
+  /** At most `max` jobs per `duration` ms across the cluster. */
+  limiter?: { max: number; duration: number };
+  /** `enqueue` rejects with `QueueFullError` past this many waiting + delayed jobs. Default: unbounded. */
+  maxWaiting?: number;
+  /** Zod schemas of job data by job name; `enqueue` validates against them. */
+  jobs?: Record<string, ZodType>;
+}
+
+/** Defaults of `JobsModule` options. */
+export const JOBS_DEFAULTS = {
+  attempts: 5,
+  backoff: { delay: 1000, jitter: 0.5 },
+  keepCompleted: 1000,
+  keepFailed: 5000,
+  concurrency: 10,
+  shutdownGracePeriod: 30_000,
+  stalled: { lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: 1 },
+  webhooks: {
+    concurrency: 200,
+    connectTimeout: 5_000,
+    timeout: 15_000,
+    schedule: [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+    circuitBreaker: { failureThreshold: 5, cooldown: 30_000 },
+  },
+} as const;

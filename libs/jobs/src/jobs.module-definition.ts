@@ -1,0 +1,12 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { JobsModuleOptions } from './jobs-options.js';
+
+export const {
+  ConfigurableModuleClass: JobsConfigurableModule,
+  MODULE_OPTIONS_TOKEN: JOBS_MODULE_OPTIONS,
+  OPTIONS_TYPE: JOBS_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: JOBS_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<JobsModuleOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .build();

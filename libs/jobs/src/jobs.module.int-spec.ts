@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Injectable, Logger, Module, type DynamicModule } from '@nestjs/common';
+import { ClusterConnections, ClusterModule } from '@shoal/cluster';
+import { EventBusModule } from '@shoal/events';
+import { LeaderModule } from '@shoal/leader';
+import { InProcessCluster, eventually } from '@shoal/testing';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { z } from 'zod';
+import { JobDeadLetters } from './dead-letters/job-dead-letters.js';
+import { Process, Processor } from './decorators/processor.decorators.js';
+import { JobValidationError } from './errors/job-validation.error.js';
+import { QueueFullError } from './errors/queue-full.error.js';
+import { JobsModule } from './jobs.module.js';
+import { JobsService } from './jobs.service.js';
+import type { JobContext } from './workers/job-context.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
+
+const done = new Map<string, number>();
+const attempts = new Map<string, number>();
+let slowActive = 0;
+let slowFinished = 0;
+
+@Processor('work')
+@Injectable()
+class WorkProcessor {
+  @Process('count')
+  count(data: { key: string }): void {
+    done.set(data.key, (done.get(data.key) ?? 0) + 1);
+  }
+
+  @Process('always-fails')
+  fail(data: { key: string }, context: JobContext): never {
+    attempts.set(data.key, context.attempt);
+    throw new Error(`failing on purpose (attempt ${context.attempt})`);
+  }
+
+  @Process('slow')
+  async slow(): Promise<void> {
+    slowActive += 1;
+    await new Promise((r) => setTimeout(r, 1500));
+    slowFinished += 1;
+  }
+}
+
+@Module({})
+class JobsTestModule {}
+
+function node(index: number): DynamicModule {
+  return {
+    module: JobsTestModule,
+    imports: [
+      ClusterModule.forRoot({ redis: REDIS_URL, postgres: DATABASE_URL, prefix, nodeId: `j${index}` }),
+      LeaderModule.forRoot(),
+      EventBusModule.forRoot({ relay: { pollInterval: 200 } }),
+      JobsModule.forRoot({ defaults: { attempts: 3, backoff: { delay: 20, jitter: 0.5 } } }),
+      JobsModule.registerQueue({
+        name: 'work',
+        concurrency: 50,
+        jobs: {
+          count: z.object({ key: z.string() }),
+          'always-fails': z.object({ key: z.string() }),
+          slow: z.object({}),
+        },
+      }),
+      JobsModule.registerQueue({ name: 'bounded', maxWaiting: 5 }),
+    ],
+    providers: [WorkProcessor],
+  };
+}
+
+describe('JobsModule (3 in-process nodes on Redis)', () => {
+  let group: InProcessCluster;
+  let jobs: JobsService;
+
+  beforeAll(async () => {
+    group = await InProcessCluster.start(3, node);
+    jobs = group.nodes[0].app.get(JobsService);
+  }, 30_000);
+
+  afterAll(async () => {
+    await group.close();
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}:*`);
+    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+    await redis.quit();
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${prefix}" CASCADE`);
+    await client.end();
+  });
+
+  it('runs 5,000 jobs, each once, spread over the nodes', async () => {
+    const services = group.all(JobsService);
+    await Promise.all(
+      Array.from({ length: 5000 }, (_, i) => services[i % 3].enqueue('work', 'count', { key: `k${i}` })),
+    );
+    await eventually(() => done.size === 5000, { what: '5,000 jobs', timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect([...done.values()].every((n) => n === 1)).toBe(true);
+  }, 90_000);
+
+  it('enqueues one job for one idempotency key', async () => {
+    const first = await jobs.enqueue(
+      'work',
+      'count',
+      { key: 'once' },
+      { idempotencyKey: 'order-42:receipt' },
+    );
+    const second = await group.nodes[1].app.get(JobsService).enqueue(
+      'work',
+      'count',
+      { key: 'once' },
+      {
+        idempotencyKey: 'order-42:receipt',
+      },
+    );
+    expect(second.id).toBe(first.id);
+    await eventually(() => done.get('once') === 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(done.get('once')).toBe(1);
+  });
+
+  it('dead-letters a job after its last attempt with the error, and replays it', async () => {
+    const { id } = await jobs.enqueue('work', 'always-fails', { key: 'poison' });
+    const deadLetters = group.nodes[2].app.get(JobDeadLetters);
+    const [dead] = await eventually(async () => {
+      const list = await deadLetters.list('work');
+      return list.length === 1 ? list : undefined;
+    });
+    expect(dead).toMatchObject({
+      originalId: id,
+      name: 'always-fails',
+      data: { key: 'poison' },
+      attempts: 3,
+    });
+    expect(dead.error).toMatch(/failing on purpose \(attempt 3\)/);
+    expect(dead.stack).toMatch(/WorkProcessor/);
+    expect(attempts.get('poison')).toBe(3);
+
+    attempts.delete('poison');
+    expect(await deadLetters.replay('work', dead.id)).toBeDefined();
+    await eventually(() => attempts.get('poison') === 3, { what: 'the replay ran all attempts' });
+    await eventually(async () => (await deadLetters.list('work')).length === 1);
+    expect(await deadLetters.purge('work')).toBe(1);
+    expect(await deadLetters.list('work')).toEqual([]);
+  });
+
+  it('refuses invalid data and unknown job names at enqueue', async () => {
+    await expect(jobs.enqueue('work', 'count', { key: 42 })).rejects.toBeInstanceOf(JobValidationError);
+    await expect(jobs.enqueue('work', 'count', { key: 42 })).rejects.toThrow(/key: /);
+    await expect(jobs.enqueue('work', 'nope', {})).rejects.toThrow(/no job named "nope"/);
+  });
+
+  it('rejects with QueueFullError past maxWaiting', async () => {
+    for (let i = 0; i < 5; i += 1) await jobs.enqueue('bounded', 'x', { i }); // no worker on this queue
+    await expect(jobs.enqueue('bounded', 'x', { i: 5 })).rejects.toBeInstanceOf(QueueFullError);
+  });
+
+  it('enqueues through the outbox only when the transaction commits', async () => {
+    const dataSource = group.nodes[1].app.get(ClusterConnections).postgres();
+    const service = group.nodes[1].app.get(JobsService);
+    await dataSource.transaction((manager) =>
+      service.enqueue('work', 'count', { key: 'committed' }, { manager }),
+    );
+    await expect(
+      dataSource.transaction(async (manager) => {
+        await service.enqueue('work', 'count', { key: 'rolled-back' }, { manager });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    await eventually(() => done.get('committed') === 1, { what: 'the committed job' });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(done.has('rolled-back')).toBe(false);
+  });
+
+  it('drains 50 active slow jobs at shutdown before closing anything (no "Connection is closed")', async () => {
+    const errors: string[] = [];
+    const original = Logger.prototype.error;
+    Logger.prototype.error = function (this: Logger, message: unknown, ...rest: unknown[]) {
+      errors.push(String(message));
+      return original.call(this, message, ...rest);
+    };
+    const unhandled = (reason: unknown) => errors.push(String(reason));
+    process.on('unhandledRejection', unhandled);
+    try {
+      await Promise.all(Array.from({ length: 50 }, () => jobs.enqueue('work', 'slow', {})));
+      await eventually(() => slowActive >= 50, { what: '50 active', timeoutMs: 10_000 });
+      await group.close();
+      expect(slowFinished).toBe(50);
+      expect(errors.filter((e) => /Connection is closed/i.test(e))).toEqual([]);
+    } finally {
+      Logger.prototype.error = original;
+      process.off('unhandledRejection', unhandled);
+    }
+  }, 30_000);
+});

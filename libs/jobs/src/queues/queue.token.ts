@@ -1,0 +1,4 @@
+/** Injection token of a registered queue (`RegisteredQueue`), for `@Inject(queueToken('emails'))`. */
+export function queueToken(name: string): string {
+  return `shoal:queue:${name}`;
+}
