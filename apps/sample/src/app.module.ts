@@ -2,9 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClusterModule } from '@shoal/cluster';
 import { EventBusModule } from '@shoal/events';
+import { JobsModule } from '@shoal/jobs';
 import { LeaderModule } from '@shoal/leader';
+import { z } from 'zod';
 import { ClusterController } from './cluster/cluster.controller.js';
 import { MembershipLog } from './cluster/membership-log.service.js';
+import { SampleJobsController } from './jobs/sample-jobs.controller.js';
+import { SampleJobsProcessor } from './jobs/sample-jobs.processor.js';
 import { CounterController } from './counter/counter.controller.js';
 import { CounterService } from './counter/counter.service.js';
 import { OrderHandlers } from './orders/order-handlers.js';
@@ -25,9 +29,30 @@ export class AppModule {
         ClusterModule.forRoot(config.cluster),
         LeaderModule.forRoot(config.leader),
         EventBusModule.forRoot(config.events),
+        JobsModule.forRoot(config.jobs),
+        JobsModule.registerQueue({
+          name: 'sample-work',
+          concurrency: config.jobConcurrency,
+          jobs: {
+            record: z.object({ key: z.string().min(1), ms: z.number().int().min(0).max(60_000).optional() }),
+          },
+        }),
       ],
-      controllers: [ClusterController, SingletonController, CounterController, OrdersController],
-      providers: [MembershipLog, SingletonRuns, CounterService, OrdersService, OrderHandlers],
+      controllers: [
+        ClusterController,
+        SingletonController,
+        CounterController,
+        OrdersController,
+        SampleJobsController,
+      ],
+      providers: [
+        MembershipLog,
+        SingletonRuns,
+        CounterService,
+        OrdersService,
+        OrderHandlers,
+        SampleJobsProcessor,
+      ],
     };
   }
 }

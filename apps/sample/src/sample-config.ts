@@ -1,5 +1,6 @@
 import type { ClusterModuleOptions } from '@shoal/cluster';
 import type { EventBusModuleOptions } from '@shoal/events';
+import type { JobsModuleOptions } from '@shoal/jobs';
 import type { LeaderModuleOptions } from '@shoal/leader';
 
 /** The sample app's settings, all from the environment. */
@@ -8,6 +9,8 @@ export interface SampleConfig {
   readonly cluster: ClusterModuleOptions;
   readonly leader: LeaderModuleOptions;
   readonly events: EventBusModuleOptions;
+  readonly jobs: JobsModuleOptions;
+  readonly jobConcurrency: number;
 }
 
 function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -21,10 +24,12 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
 /**
  * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL`, `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
  * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT`, `SHOAL_LEASE_TTL` and `SHOAL_RELAY`
- * (`all` | `off`: whether this replica relays the outbox).
+ * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `JOBS_CONCURRENCY`,
+ * `SHOAL_JOBS_LOCK_DURATION` and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests).
  */
 export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const store = (env.SHOAL_STORE ?? 'redis') as ClusterModuleOptions['store'];
+  const lockDuration = optionalNumber(env, 'SHOAL_JOBS_LOCK_DURATION');
   return {
     port: optionalNumber(env, 'PORT') ?? 3000,
     cluster: {
@@ -39,5 +44,13 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
     },
     leader: { leaseTtl: optionalNumber(env, 'SHOAL_LEASE_TTL') },
     events: { relay: { mode: env.SHOAL_RELAY === 'off' ? 'off' : 'all' } },
+    jobs: {
+      workers: env.SHOAL_WORKERS !== 'false',
+      stalled: lockDuration
+        ? { lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)) }
+        : undefined,
+      webhooks: { allowPrivateNetworks: env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true' },
+    },
+    jobConcurrency: optionalNumber(env, 'JOBS_CONCURRENCY') ?? 20,
   };
 }
