@@ -20,3 +20,16 @@ export { QueueFullError } from './errors/queue-full.error.js';
 export { JobValidationError } from './errors/job-validation.error.js';
 export { UnknownQueueError } from './errors/unknown-queue.error.js';
 export { InvalidJobsOptionsError } from './errors/invalid-jobs-options.error.js';
+export { WebhookService } from './webhooks/webhook.service.js';
+export type { WebhookEndpoint, WebhookAttempt } from './webhooks/webhook-store.js';
+export { UnsafeWebhookTargetError } from './webhooks/unsafe-webhook-target.error.js';
+export { SsrfGuard, type SsrfGuardOptions } from './webhooks/ssrf-guard.js';
+export { signWebhook, generateWebhookSecret, InvalidWebhookSecretError } from './webhooks/webhook-signer.js';
+export {
+  RetryPolicy,
+  classifyResponse,
+  parseRetryAfter,
+  DEFAULT_RETRY_SCHEDULE_MS,
+} from './webhooks/retry-policy.js';
+export { CircuitBreaker } from './webhooks/circuit-breaker.js';
+export { WebhookHttpClient } from './webhooks/webhook-http-client.js';

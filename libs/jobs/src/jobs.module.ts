@@ -8,6 +8,7 @@ import { JobsService } from './jobs.service.js';
 import { JobsOutboxHandler } from './outbox/jobs-outbox.handler.js';
 import { QueueRegistry } from './queues/queue-registry.js';
 import { queueToken } from './queues/queue.token.js';
+import { WebhookService } from './webhooks/webhook.service.js';
 import { WorkerHost } from './workers/worker-host.js';
 
 /** Registers one queue (in any module of the app). */
@@ -30,8 +31,9 @@ class JobsQueueModule {}
     JobDeadLetters,
     WorkerHost,
     JobsOutboxHandler,
+    WebhookService,
   ],
-  exports: [JOBS_CONFIG, QueueRegistry, JobsService, JobDeadLetters, WorkerHost],
+  exports: [JOBS_CONFIG, QueueRegistry, JobsService, JobDeadLetters, WorkerHost, WebhookService],
 })
 export class JobsModule extends JobsConfigurableModule {
   /** Every option has a default, so `JobsModule.forRoot()` is enough. */

@@ -1,0 +1,185 @@
+import { ensurePostgresSchema } from '@shoal/cluster';
+import type { DataSource } from 'typeorm';
+
+/** A receiver of webhooks. */
+export interface WebhookEndpoint {
+  readonly id: string;
+  readonly url: string;
+  /** Signing secrets, newest first; all of them sign during a rotation. */
+  readonly secrets: readonly string[];
+  /** Event types it wants; empty = all. */
+  readonly eventTypes: readonly string[];
+  readonly disabledAt: string | null;
+  readonly disabledReason: string | null;
+  readonly createdAt: string;
+}
+
+/** One delivery attempt, as recorded. */
+export interface WebhookAttempt {
+  readonly id: number;
+  readonly deliveryId: string;
+  readonly endpointId: string;
+  readonly webhookId: string;
+  readonly eventType: string;
+  readonly attempt: number;
+  /** HTTP status, or null when no response came. */
+  readonly status: number | null;
+  /** `success`, `retry`, `disable`, `final`, `circuit-open`, `skipped`. */
+  readonly outcome: string;
+  readonly durationMs: number;
+  readonly error: string | null;
+  readonly at: string;
+}
+
+interface EndpointRow {
+  id: string;
+  url: string;
+  secrets: string[];
+  event_types: string[];
+  disabled_at: Date | null;
+  disabled_reason: string | null;
+  created_at: Date;
+}
+
+/** Webhook endpoints and attempts in `<prefix>.webhook_endpoints` / `<prefix>.webhook_attempts`. */
+export class WebhookStore {
+  private ready?: Promise<void>;
+  private readonly endpoints: string;
+  private readonly attempts: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly schema: string,
+  ) {
+    this.endpoints = `"${schema}"."webhook_endpoints"`;
+    this.attempts = `"${schema}"."webhook_attempts"`;
+  }
+
+  async createEndpoint(url: string, secret: string, eventTypes: readonly string[]): Promise<WebhookEndpoint> {
+    await this.ensure();
+    const rows = (await this.dataSource.query(
+      `INSERT INTO ${this.endpoints} (id, url, secrets, event_types) VALUES (gen_random_uuid(), $1, $2, $3) RETURNING *`,
+      [url, [secret], eventTypes],
+    )) as EndpointRow[];
+    return this.toEndpoint(rows[0]);
+  }
+
+  async endpoint(id: string): Promise<WebhookEndpoint | undefined> {
+    await this.ensure();
+    const rows = (await this.dataSource.query(`SELECT * FROM ${this.endpoints} WHERE id = $1`, [
+      id,
+    ])) as EndpointRow[];
+    return rows[0] ? this.toEndpoint(rows[0]) : undefined;
+  }
+
+  /** Enabled endpoints that want `eventType`. */
+  async endpointsFor(eventType: string): Promise<WebhookEndpoint[]> {
+    await this.ensure();
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM ${this.endpoints}
+       WHERE disabled_at IS NULL AND (cardinality(event_types) = 0 OR $1 = ANY(event_types)) ORDER BY created_at`,
+      [eventType],
+    )) as EndpointRow[];
+    return rows.map((r) => this.toEndpoint(r));
+  }
+
+  async listEndpoints(): Promise<WebhookEndpoint[]> {
+    await this.ensure();
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM ${this.endpoints} ORDER BY created_at`,
+    )) as EndpointRow[];
+    return rows.map((r) => this.toEndpoint(r));
+  }
+
+  /** Adds a new secret in front; keeps at most `keep` (the old ones keep signing until they drop out). */
+  async rotateSecret(id: string, secret: string, keep = 2): Promise<void> {
+    await this.ensure();
+    await this.dataSource.query(
+      `UPDATE ${this.endpoints} SET secrets = (ARRAY[$2::text] || secrets)[1:$3] WHERE id = $1`,
+      [id, secret, keep],
+    );
+  }
+
+  async disable(id: string, reason: string): Promise<void> {
+    await this.ensure();
+    await this.dataSource.query(
+      `UPDATE ${this.endpoints} SET disabled_at = now(), disabled_reason = $2 WHERE id = $1 AND disabled_at IS NULL`,
+      [id, reason],
+    );
+  }
+
+  async recordAttempt(attempt: Omit<WebhookAttempt, 'id' | 'at'>): Promise<void> {
+    await this.ensure();
+    await this.dataSource.query(
+      `INSERT INTO ${this.attempts}
+         (delivery_id, endpoint_id, webhook_id, event_type, attempt, status, outcome, duration_ms, error)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        attempt.deliveryId,
+        attempt.endpointId,
+        attempt.webhookId,
+        attempt.eventType,
+        attempt.attempt,
+        attempt.status,
+        attempt.outcome,
+        Math.round(attempt.durationMs),
+        attempt.error,
+      ],
+    );
+  }
+
+  /** Latest attempts first. */
+  async listAttempts(
+    filter: { endpointId?: string; webhookId?: string; limit?: number } = {},
+  ): Promise<WebhookAttempt[]> {
+    await this.ensure();
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM ${this.attempts}
+       WHERE ($1::uuid IS NULL OR endpoint_id = $1) AND ($2::text IS NULL OR webhook_id = $2)
+       ORDER BY id DESC LIMIT $3`,
+      [filter.endpointId ?? null, filter.webhookId ?? null, filter.limit ?? 100],
+    )) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      id: Number(r.id),
+      deliveryId: String(r.delivery_id),
+      endpointId: String(r.endpoint_id),
+      webhookId: String(r.webhook_id),
+      eventType: String(r.event_type),
+      attempt: Number(r.attempt),
+      status: r.status === null ? null : Number(r.status),
+      outcome: String(r.outcome),
+      durationMs: Number(r.duration_ms),
+      error: r.error === null ? null : String(r.error),
+      at: (r.at as Date).toISOString(),
+    }));
+  }
+
+  private ensure(): Promise<void> {
+    this.ready ??= ensurePostgresSchema(this.dataSource, this.schema, [
+      `CREATE TABLE IF NOT EXISTS ${this.endpoints} (
+         id uuid PRIMARY KEY, url text NOT NULL, secrets text[] NOT NULL, event_types text[] NOT NULL DEFAULT '{}',
+         disabled_at timestamptz, disabled_reason text, created_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE TABLE IF NOT EXISTS ${this.attempts} (
+         id bigserial PRIMARY KEY, delivery_id text NOT NULL, endpoint_id uuid NOT NULL, webhook_id text NOT NULL,
+         event_type text NOT NULL, attempt int NOT NULL, status int, outcome text NOT NULL, duration_ms int NOT NULL,
+         error text, at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE INDEX IF NOT EXISTS webhook_attempts_webhook ON ${this.attempts} (webhook_id)`,
+    ]).catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  private toEndpoint(row: EndpointRow): WebhookEndpoint {
+    return {
+      id: row.id,
+      url: row.url,
+      secrets: row.secrets,
+      eventTypes: row.event_types,
+      disabledAt: row.disabled_at ? row.disabled_at.toISOString() : null,
+      disabledReason: row.disabled_reason,
+      createdAt: row.created_at.toISOString(),
+    };
+  }
+}
