@@ -36,6 +36,7 @@ for (let i = 1; i <= replicas; i += 1) {
       SHOAL_PREFIX: process.env.SHOAL_PREFIX ?? 'demo',
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      WEBHOOKS_ALLOW_PRIVATE_NETWORKS: process.env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS ?? 'true',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

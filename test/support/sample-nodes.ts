@@ -46,6 +46,7 @@ export class SampleNodes {
           REDIS_URL,
           DATABASE_URL,
           NO_COLOR: '1',
+          WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
           ...options.env,
           ...options.envFor?.(name),
         },

@@ -17,6 +17,8 @@ import { OrdersService } from './orders/orders.service.js';
 import type { SampleConfig } from './sample-config.js';
 import { SingletonController } from './singleton/singleton.controller.js';
 import { SingletonRuns } from './singleton/singleton-runs.service.js';
+import { OrderWebhooks } from './webhooks/order-webhooks.handler.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
 
 /** The sample app: one replica of a Shoal cluster. */
 @Module({})
@@ -44,6 +46,7 @@ export class AppModule {
         CounterController,
         OrdersController,
         SampleJobsController,
+        WebhooksController,
       ],
       providers: [
         MembershipLog,
@@ -52,6 +55,7 @@ export class AppModule {
         OrdersService,
         OrderHandlers,
         SampleJobsProcessor,
+        OrderWebhooks,
       ],
     };
   }
