@@ -96,7 +96,10 @@ describe('SsrfGuard', () => {
     ['http://garbage.example/', 'invalid-address'],
   ];
 
-  it.each(refused)('refuses %s (%s)', async (url, reason, detail) => {
+  // Object rows: with array rows shorter than the callback's arity, Jest would pass `done` as `detail`.
+  const rows = refused.map(([url, reason, detail]) => ({ url, reason, detail }));
+
+  it.each(rows)('refuses $url ($reason)', async ({ url, reason, detail }) => {
     const { resolve } = fakeDns();
     const error = await refusal(new SsrfGuard({ resolve }), url);
     expect(error.reason).toBe(reason);
