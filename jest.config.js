@@ -26,6 +26,8 @@ const shared = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
+  // Generous: tests and hooks that start or stop servers and clusters on a busy 2-core machine.
+  testTimeout: 30_000,
   rootDir: '.',
 };
 

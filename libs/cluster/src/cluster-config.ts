@@ -10,6 +10,7 @@ import {
 } from './cluster-options.js';
 import { isDataSource } from './connections/is-data-source.js';
 import { InvalidClusterOptionsError } from './errors/invalid-cluster-options.error.js';
+import { describeZodIssue } from './validation/describe-zod-issue.js';
 import { MemoryMembershipHub } from './membership/memory-membership.hub.js';
 
 /** `ClusterModule` options after validation, with every default applied. */
@@ -113,22 +114,14 @@ const schema = z
     }
   });
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
-  }
-  const path = issue.path.map(String).join('.');
-  if (issue.code === 'invalid_union' && path) return `\`${path}\`: not a connection Shoal understands`;
-  return path ? `\`${path}\` ${issue.message}` : issue.message;
-}
-
 /**
  * Validates `ClusterModule` options and applies defaults.
  * @throws InvalidClusterOptionsError naming every offending option.
  */
 export function resolveClusterConfig(options: ClusterModuleOptions): ClusterConfig {
   const parsed = schema.safeParse(options ?? {});
-  if (!parsed.success) throw new InvalidClusterOptionsError(parsed.error.issues.map(describeIssue));
+  if (!parsed.success)
+    throw new InvalidClusterOptionsError(parsed.error.issues.map((issue) => describeZodIssue(issue)));
   const o = options;
   return {
     redis: o.redis,

@@ -1,15 +1,15 @@
 import { Counter, Gauge, register, type Registry } from 'prom-client';
+import { registeredMetric } from './metrics/metric.js';
 
 function gauge(registry: Registry, name: string, help: string): Gauge {
-  return (
-    (registry.getSingleMetric(name) as Gauge | undefined) ?? new Gauge({ name, help, registers: [registry] })
-  );
+  return registeredMetric(registry, name, () => new Gauge({ name, help, registers: [registry] }));
 }
 
 function counter(registry: Registry, name: string, help: string, labelNames: string[] = []): Counter {
-  return (
-    (registry.getSingleMetric(name) as Counter | undefined) ??
-    new Counter({ name, help, labelNames, registers: [registry] })
+  return registeredMetric(
+    registry,
+    name,
+    () => new Counter({ name, help, labelNames, registers: [registry] }),
   );
 }
 

@@ -40,3 +40,6 @@ export { withTimeout, OperationTimeoutError } from './with-timeout.js';
 export { InvalidClusterOptionsError } from './errors/invalid-cluster-options.error.js';
 export { MemoryStoreInProductionError } from './errors/memory-store-in-production.error.js';
 export { ConnectionMissingError } from './errors/connection-missing.error.js';
+export { describeZodIssue } from './validation/describe-zod-issue.js';
+export { registeredMetric } from './metrics/metric.js';
+export { duplicateConnection } from './redis/duplicate-connection.js';

@@ -1,3 +1,4 @@
+import { describeZodIssue } from '@shoal/cluster';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { InvalidEventsOptionsError } from './errors/invalid-events-options.error.js';
@@ -58,22 +59,14 @@ const schema = z.strictObject({
   allowMemoryTransportInProduction: z.boolean().optional(),
 });
 
-function describe(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    const where = issue.path.length > 0 ? ` in \`${issue.path.join('.')}\`` : '';
-    return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')}${where}`;
-  }
-  const path = issue.path.map(String).join('.');
-  return path ? `\`${path}\` ${issue.message}` : issue.message;
-}
-
 /**
  * Validates `EventBusModule` options and applies defaults.
  * @throws InvalidEventsOptionsError naming every offending option.
  */
 export function resolveEventsConfig(options: EventBusModuleOptions = {}): EventsConfig {
   const parsed = schema.safeParse(options);
-  if (!parsed.success) throw new InvalidEventsOptionsError(parsed.error.issues.map(describe));
+  if (!parsed.success)
+    throw new InvalidEventsOptionsError(parsed.error.issues.map((issue) => describeZodIssue(issue)));
   const d = EVENTS_DEFAULTS;
   return {
     transport: options.transport,

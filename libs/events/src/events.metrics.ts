@@ -1,8 +1,5 @@
+import { registeredMetric as metric } from '@shoal/cluster';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-
-function metric<T>(registry: Registry, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
 
 /** Prometheus metrics of the event bus. */
 export class EventsMetrics {

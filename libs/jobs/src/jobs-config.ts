@@ -1,3 +1,4 @@
+import { describeZodIssue } from '@shoal/cluster';
 import { z } from 'zod';
 import { InvalidJobsOptionsError } from './errors/invalid-jobs-options.error.js';
 import { JOBS_DEFAULTS, type JobsModuleOptions, type QueueOptions } from './jobs-options.js';
@@ -80,20 +81,11 @@ export const queueOptionsSchema = z.strictObject({
     .optional(),
 });
 
-function describe(issue: z.core.$ZodIssue, where: string): string {
-  if (issue.code === 'unrecognized_keys') {
-    const path = issue.path.length > 0 ? ` in \`${issue.path.join('.')}\`` : '';
-    return `${where}: unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')}${path}`;
-  }
-  const path = issue.path.map(String).join('.');
-  return `${where}: ${path ? `\`${path}\` ` : ''}${issue.message}`;
-}
-
 /** Validates `JobsModule.forRoot` options. @throws InvalidJobsOptionsError */
 export function resolveJobsConfig(options: JobsModuleOptions = {}): JobsConfig {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success)
-    throw new InvalidJobsOptionsError(parsed.error.issues.map((i) => describe(i, 'forRoot')));
+    throw new InvalidJobsOptionsError(parsed.error.issues.map((i) => describeZodIssue(i, 'forRoot')));
   const d = JOBS_DEFAULTS;
   const stalled = { ...d.stalled, ...options.stalled };
   if (stalled.stalledInterval > stalled.lockDuration) {
@@ -127,7 +119,7 @@ export function validateQueueOptions(options: QueueOptions): QueueOptions {
   const parsed = queueOptionsSchema.safeParse(options);
   if (!parsed.success) {
     const where = `registerQueue(${JSON.stringify(options?.name ?? '?')})`;
-    throw new InvalidJobsOptionsError(parsed.error.issues.map((i) => describe(i, where)));
+    throw new InvalidJobsOptionsError(parsed.error.issues.map((i) => describeZodIssue(i, where)));
   }
   return options;
 }

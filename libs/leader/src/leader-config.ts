@@ -1,3 +1,4 @@
+import { describeZodIssue } from '@shoal/cluster';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { InvalidLeaderOptionsError } from './errors/invalid-leader-options.error.js';
@@ -72,22 +73,14 @@ const schema = z
     }
   });
 
-function describe(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    const where = issue.path.length > 0 ? ` in \`${issue.path.join('.')}\`` : '';
-    return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')}${where}`;
-  }
-  const path = issue.path.map(String).join('.');
-  return path ? `\`${path}\` ${issue.message}` : issue.message;
-}
-
 /**
  * Validates `LeaderModule` options and applies defaults.
  * @throws InvalidLeaderOptionsError naming every offending option.
  */
 export function resolveLeaderConfig(options: LeaderModuleOptions = {}): LeaderConfig {
   const parsed = schema.safeParse(options);
-  if (!parsed.success) throw new InvalidLeaderOptionsError(parsed.error.issues.map(describe));
+  if (!parsed.success)
+    throw new InvalidLeaderOptionsError(parsed.error.issues.map((issue) => describeZodIssue(issue)));
   const leaseTtl = options.leaseTtl ?? LEADER_DEFAULTS.leaseTtl;
   return {
     store: options.store,

@@ -1,7 +1,6 @@
-import { Logger } from '@nestjs/common';
-import { Cluster } from 'ioredis';
 import type { NodeInfo } from '../node-identity.js';
 import type { RedisClient } from '../redis/redis-client.js';
+import { duplicateConnection } from '../redis/duplicate-connection.js';
 import type { BeatResult, MemberRecord, MembershipNotice, MembershipStore } from './membership-store.js';
 import { parseNotice, toMemberRecords } from './member-record.codec.js';
 import { beatScript, leaveScript, listScript } from './redis-membership.scripts.js';
@@ -11,7 +10,6 @@ import { beatScript, leaveScript, listScript } from './redis-membership.scripts.
  * atomic beat/sweep/leave, and pub/sub for instant notices. Keys share the `{cluster}` hash tag (Redis Cluster).
  */
 export class RedisMembershipStore implements MembershipStore {
-  private readonly logger = new Logger('Shoal:Membership');
   private readonly keys: [string, string];
   private readonly channel: string;
   private subscriber?: RedisClient;
@@ -25,10 +23,8 @@ export class RedisMembershipStore implements MembershipStore {
   }
 
   async init(onNotice: (notice: MembershipNotice) => void): Promise<void> {
-    const subscriber: RedisClient =
-      this.redis instanceof Cluster ? this.redis.duplicate() : this.redis.duplicate();
+    const subscriber = duplicateConnection(this.redis, 'membership subscriber');
     this.subscriber = subscriber;
-    subscriber.on('error', (error: Error) => this.logger.debug(`subscriber: ${error.message}`));
     subscriber.on('message', (channel: string, message: string) => {
       const notice = channel === this.channel ? parseNotice(message) : undefined;
       if (notice) onNotice(notice);

@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { RedisClient } from '@shoal/cluster';
-import { Cluster } from 'ioredis';
+import { duplicateConnection, type RedisClient } from '@shoal/cluster';
 import type { TransportSubscription } from './event-transport.js';
 import { decodeEntry, entriesOf } from './stream-codec.js';
 
@@ -29,10 +28,7 @@ export class StreamBroadcastReader {
     // Start from the stream's current end, resolved now, so nothing published after subscribe() is missed.
     const [last] = (await this.redis.xrevrange(this.stream, '+', '-', 'COUNT', 1)) as [string, string[]][];
     this.lastId = last?.[0] ?? '0-0';
-    this.reader = this.redis instanceof Cluster ? this.redis.duplicate() : this.redis.duplicate();
-    this.reader.on('error', (error: Error) =>
-      this.logger.debug(`${this.subscription.name} reader: ${error.message}`),
-    );
+    this.reader = duplicateConnection(this.redis, `${this.subscription.name} reader`);
     this.running = true;
     this.loopDone = this.loop();
   }

@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { RedisClient } from '@shoal/cluster';
-import { Cluster } from 'ioredis';
+import { duplicateConnection, type RedisClient } from '@shoal/cluster';
 import { DeliveryNotDoneError } from '../handling/not-done.error.js';
 import type { TransportSubscription } from './event-transport.js';
 import { decodeEntry, entriesOf, type StreamEntry } from './stream-codec.js';
@@ -53,8 +52,7 @@ export class StreamGroupConsumer {
     } catch (error) {
       if (!(error instanceof Error) || !error.message.includes('BUSYGROUP')) throw error;
     }
-    this.reader = this.redis instanceof Cluster ? this.redis.duplicate() : this.redis.duplicate();
-    this.reader.on('error', (error: Error) => this.logger.debug(`${this.group} reader: ${error.message}`));
+    this.reader = duplicateConnection(this.redis, `${this.group} reader`);
     this.running = true;
     this.loopDone = this.loop();
   }

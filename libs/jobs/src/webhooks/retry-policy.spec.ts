@@ -80,7 +80,9 @@ describe('RetryPolicy', () => {
   it('follows the Svix-like default schedule: 8 attempts, the first immediate', () => {
     const policy = new RetryPolicy({ random: () => 0.5 }); // 0.5 → no jitter
     expect(policy.maxAttempts).toBe(8);
-    expect(policy.schedule).toEqual([0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+    expect(policy.schedule).toEqual([
+      0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
+    ]);
     expect(Array.from({ length: 9 }, (_, made) => policy.nextDelay(made))).toEqual([
       ...DEFAULT_RETRY_SCHEDULE_MS,
       undefined,

@@ -156,7 +156,9 @@ describe('SsrfGuard', () => {
     const guard = new SsrfGuard({ resolve });
     await expect(guard.check('http://nxdomain.example/')).rejects.toMatchObject({ code: 'ENOTFOUND' });
     await expect(guard.check('http://empty.example/')).rejects.toMatchObject({ code: 'ENOTFOUND' });
-    await expect(guard.check('http://nxdomain.example/')).rejects.not.toBeInstanceOf(UnsafeWebhookTargetError);
+    await expect(guard.check('http://nxdomain.example/')).rejects.not.toBeInstanceOf(
+      UnsafeWebhookTargetError,
+    );
   });
 
   describe('allowPrivateNetworks', () => {

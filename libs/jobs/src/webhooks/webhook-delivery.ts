@@ -88,7 +88,7 @@ export function webhookDeliveryHandler(
       return;
     }
     if (verdict === 'final') {
-      breaker.recordSuccess(endpoint.id); // the endpoint answered: it is alive
+      if (result.outcome === 'response') breaker.recordSuccess(endpoint.id); // it answered: it is alive
       throw new UnrecoverableError(error ?? 'final failure');
     }
     breaker.recordFailure(endpoint.id);

@@ -101,7 +101,11 @@ export class WebhookHttpClient {
    * `headers` (e.g. the Standard Webhooks signature headers; they may override content-type).
    * @throws only for programming errors (e.g. an invalid header value), never for network problems.
    */
-  async post(url: string | URL, body: string, headers: Record<string, string> = {}): Promise<WebhookHttpResult> {
+  async post(
+    url: string | URL,
+    body: string,
+    headers: Record<string, string> = {},
+  ): Promise<WebhookHttpResult> {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
 
@@ -119,7 +123,10 @@ export class WebhookHttpClient {
     for (const [name, value] of Object.entries(headers)) requestHeaders[name.toLowerCase()] = value;
 
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error(`Timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new Error(`Timed out after ${this.timeoutMs} ms`)),
+      this.timeoutMs,
+    );
     try {
       const response = await request(target, {
         dispatcher: this.dispatcher,

@@ -71,7 +71,12 @@ describe('webhook signer', () => {
       generateWebhookSecret(),
     ];
     const body = '{"hello":"world"}';
-    const headers = signWebhook({ id: 'msg_2', timestamp: nowSeconds(), body, secrets: [oldSecret, newSecret] });
+    const headers = signWebhook({
+      id: 'msg_2',
+      timestamp: nowSeconds(),
+      body,
+      secrets: [oldSecret, newSecret],
+    });
     const signatures = headers['webhook-signature'].split(' ');
     expect(signatures).toHaveLength(2);
     for (const signature of signatures) expect(signature).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
@@ -101,9 +106,9 @@ describe('webhook signer', () => {
     ['too long (65 bytes)', `whsec_${Buffer.alloc(65, 1).toString('base64')}`],
   ])('rejects a malformed secret: %s', (_label, secret) => {
     expect(() => assertValidWebhookSecret(secret)).toThrow(InvalidWebhookSecretError);
-    expect(() => signWebhook({ id: 'msg_3', timestamp: 1, body: '{}', secrets: [SPEC_SECRET, secret] })).toThrow(
-      InvalidWebhookSecretError,
-    );
+    expect(() =>
+      signWebhook({ id: 'msg_3', timestamp: 1, body: '{}', secrets: [SPEC_SECRET, secret] }),
+    ).toThrow(InvalidWebhookSecretError);
   });
 
   it('does not put the secret in the error message', () => {

@@ -1,6 +1,4 @@
-import { Logger } from '@nestjs/common';
-import type { RedisClient } from '@shoal/cluster';
-import { Cluster } from 'ioredis';
+import { duplicateConnection, type RedisClient } from '@shoal/cluster';
 import type { AcquireResult, LeaseHolder, LeaseStore } from './lease-store.js';
 import { acquireScript, holderScript, releaseScript, renewScript } from './redis-lease.scripts.js';
 
@@ -20,7 +18,6 @@ function decode(value: string, remainingMs: number): LeaseHolder {
  * on release.
  */
 export class RedisLeaseStore implements LeaseStore {
-  private readonly logger = new Logger('Shoal:Leases');
   private readonly channel: string;
   private subscriber?: RedisClient;
 
@@ -32,10 +29,8 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   async init(onReleased: (lease: string) => void): Promise<void> {
-    const subscriber: RedisClient =
-      this.redis instanceof Cluster ? this.redis.duplicate() : this.redis.duplicate();
+    const subscriber = duplicateConnection(this.redis, 'lease subscriber');
     this.subscriber = subscriber;
-    subscriber.on('error', (error: Error) => this.logger.debug(`subscriber: ${error.message}`));
     subscriber.on('message', (channel: string, lease: string) => {
       if (channel === this.channel) onReleased(lease);
     });
