@@ -1,5 +1,6 @@
 import { ensurePostgresSchema } from '@shoal/cluster';
 import type { DataSource } from 'typeorm';
+import type { EndpointVersions } from './endpoint-versions.js';
 
 /** A receiver of webhooks. */
 export interface WebhookEndpoint {
@@ -51,12 +52,14 @@ export class WebhookStore {
   }[] = [];
   private flushTimer?: NodeJS.Timeout;
   private readonly cache = new Map<string, { endpoint: WebhookEndpoint | undefined; until: number }>();
+  private readonly byType = new Map<string, { endpoints: WebhookEndpoint[]; version: string }>();
   private readonly endpoints: string;
   private readonly attempts: string;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly schema: string,
+    private readonly versions: EndpointVersions,
   ) {
     this.endpoints = `"${schema}"."webhook_endpoints"`;
     this.attempts = `"${schema}"."webhook_attempts"`;
@@ -68,6 +71,7 @@ export class WebhookStore {
       `INSERT INTO ${this.endpoints} (id, url, secrets, event_types) VALUES (gen_random_uuid(), $1, $2, $3) RETURNING *`,
       [url, [secret], eventTypes],
     )) as EndpointRow[];
+    await this.versions.bump();
     return this.toEndpoint(rows[0]);
   }
 
@@ -89,8 +93,21 @@ export class WebhookStore {
     return rows[0] ? this.toEndpoint(rows[0]) : undefined;
   }
 
-  /** Enabled endpoints that want `eventType`. */
+  /**
+   * Enabled endpoints that want `eventType`. Cached while the cluster-wide endpoints version (a Redis counter bumped
+   * by every change on any node) stays the same: one Redis GET per message instead of a Postgres query.
+   */
   async endpointsFor(eventType: string): Promise<WebhookEndpoint[]> {
+    const version = await this.versions.current();
+    const cached = this.byType.get(eventType);
+    if (cached && cached.version === version) return cached.endpoints;
+    const endpoints = await this.loadEndpointsFor(eventType);
+    this.byType.set(eventType, { endpoints, version });
+    if (this.byType.size > 1000) this.byType.clear();
+    return endpoints;
+  }
+
+  private async loadEndpointsFor(eventType: string): Promise<WebhookEndpoint[]> {
     await this.ensure();
     const rows = (await this.dataSource.query(
       `SELECT * FROM ${this.endpoints}
@@ -116,6 +133,7 @@ export class WebhookStore {
       `UPDATE ${this.endpoints} SET secrets = (ARRAY[$2::text] || secrets)[1:$3] WHERE id = $1`,
       [id, secret, keep],
     );
+    await this.versions.bump();
   }
 
   async disable(id: string, reason: string): Promise<void> {
@@ -125,6 +143,7 @@ export class WebhookStore {
       `UPDATE ${this.endpoints} SET disabled_at = now(), disabled_reason = $2 WHERE id = $1 AND disabled_at IS NULL`,
       [id, reason],
     );
+    await this.versions.bump();
   }
 
   /**

@@ -6,6 +6,7 @@ import { JOBS_CONFIG, WEBHOOK_QUEUE } from '../jobs.constants.js';
 import { QueueRegistry } from '../queues/queue-registry.js';
 import { WorkerHost } from '../workers/worker-host.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import { RedisEndpointVersions } from './endpoint-versions.js';
 import { RetryPolicy } from './retry-policy.js';
 import { SsrfGuard } from './ssrf-guard.js';
 import { webhookDeliveryHandler, type WebhookDeliveryJob } from './webhook-delivery.js';
@@ -138,7 +139,11 @@ export class WebhookService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private store(): WebhookStore {
-    this.storeInstance ??= new WebhookStore(this.connections.postgres('WebhookService'), this.cluster.prefix);
+    this.storeInstance ??= new WebhookStore(
+      this.connections.postgres('WebhookService'),
+      this.cluster.prefix,
+      new RedisEndpointVersions(this.connections.redis('WebhookService'), this.cluster.prefix),
+    );
     return this.storeInstance;
   }
 }
