@@ -1,13 +1,16 @@
 import { RedisScript } from '@shoal/cluster';
 
 /**
- * KEYS: token counter. Next fencing token: one above the last, and at least Redis' clock in ms, so tokens keep
- * increasing even if Redis lost the counter.
+ * KEYS: lock resource, token counter. ARGV: lock value, ttl ms.
+ * Takes the lock exactly as redlock does (`SET resource value NX PX ttl`, so redlock can extend and release it) and,
+ * in the same atomic step, draws the fencing token: one above the last, and at least Redis' clock in ms, so tokens
+ * keep increasing even if Redis lost the counter. Returns the token, or nil when the lock is held.
  */
-export const nextLockTokenScript = new RedisScript<string>(`
+export const acquireLockScript = new RedisScript<string | null>(`
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return nil end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local token = string.format('%.0f', math.max(tonumber(redis.call('GET', KEYS[1]) or '0') + 1, now))
-redis.call('SET', KEYS[1], token)
+local token = string.format('%.0f', math.max(tonumber(redis.call('GET', KEYS[2]) or '0') + 1, now))
+redis.call('SET', KEYS[2], token)
 return token
 `);

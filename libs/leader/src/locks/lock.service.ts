@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { CLUSTER_CONFIG, ClusterConnections, type ClusterConfig, type RedisClient } from '@shoal/cluster';
-import Redlock, { ExecutionError, ResourceLockedError, type Lock } from 'redlock';
+import Redlock, { Lock } from 'redlock';
+import { randomBytes } from 'node:crypto';
 import { LockLostError } from '../errors/lock-lost.error.js';
 import { LockTimeoutError } from '../errors/lock-timeout.error.js';
 import type { LeaderConfig } from '../leader-config.js';
@@ -8,7 +9,7 @@ import { leaseNameSchema } from '../leader-config.js';
 import { LEADER_CONFIG } from '../leader.constants.js';
 import { LeaderMetrics } from '../leader.metrics.js';
 import type { LockHandle, LockOptions } from './lock-handle.js';
-import { nextLockTokenScript } from './lock-token.script.js';
+import { acquireLockScript } from './lock-token.script.js';
 
 /**
  * Distributed mutual exclusion on Redis (redlock), with automatic extension while held, bounded waiting, and a
@@ -108,26 +109,13 @@ export class LockService implements OnApplicationShutdown {
   private async attempt(key: string, ttl: number): Promise<LockHandle | null> {
     const { redis, redlock } = this.redis();
     const resource = `${this.cluster.prefix}:lock:{${key}}`;
-    // Sent before the lock attempt on the same connection and slot, so a later holder always draws a larger token.
-    const token = nextLockTokenScript.run(redis, [`${resource}:token`], []);
-    let lock: Lock;
-    try {
-      lock = await redlock.acquire([resource], ttl);
-    } catch (error) {
-      await token.catch(() => undefined);
-      if (await this.isContention(error)) return null;
-      throw error;
-    }
-    return this.hold(key, Number(await token), lock, ttl);
-  }
-
-  private async isContention(error: unknown): Promise<boolean> {
-    if (!(error instanceof ExecutionError)) return false;
-    const stats = await Promise.all(error.attempts);
-    const failures = stats.flatMap((s) => [...s.votesAgainst.values()]);
-    const other = failures.find((e) => !(e instanceof ResourceLockedError));
-    if (other) throw other;
-    return true;
+    const value = randomBytes(16).toString('hex');
+    // One round trip: the lock and its fencing token together (redlock's own acquire would need a second one).
+    const token = await acquireLockScript.run(redis, [resource, `${resource}:token`], [value, ttl]);
+    if (token === null) return null;
+    // From here on redlock owns the lock: extension and release use its compare-and-set scripts.
+    const lock = new Lock(redlock, [resource], value, [], Date.now() + ttl - Math.round(ttl * 0.01) - 2);
+    return this.hold(key, Number(token), lock, ttl);
   }
 
   private hold(key: string, token: number, acquired: Lock, ttl: number): LockHandle {
