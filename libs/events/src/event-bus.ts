@@ -64,8 +64,18 @@ export class EventBus {
     } else {
       await this.transport.publish(envelopes);
     }
-    for (const envelope of envelopes) this.metrics.published.inc({ type: envelope.type, via });
+    for (const envelope of envelopes) this.publishedCounter(envelope.type, via).inc();
     return envelopes;
+  }
+
+  private readonly counters = new Map<string, { inc(): void }>();
+
+  /** The label-bound counter (cached: prom-client label lookups cost more than the increment). */
+  private publishedCounter(type: string, via: string): { inc(): void } {
+    const key = `${type} ${via}`;
+    let counter = this.counters.get(key);
+    if (!counter) this.counters.set(key, (counter = this.metrics.published.labels({ type, via })));
+    return counter;
   }
 
   private envelop(events: readonly object[], options: PublishOptions): EventEnvelope[] {

@@ -27,6 +27,9 @@ export interface HandlerSettings {
  */
 export class EventHandlerInvoker {
   private readonly logger = new Logger('Shoal:Events');
+  /** Label-bound metric children, resolved once (prom-client label lookups are not free per message). */
+  private readonly count: Record<'handled' | 'duplicate' | 'retried' | 'dead_lettered', { inc(): void }>;
+  private readonly latency: { observe(value: number): void };
 
   constructor(
     private readonly settings: HandlerSettings,
@@ -35,7 +38,17 @@ export class EventHandlerInvoker {
     private readonly stopping: AbortSignal,
     private readonly redisIdempotency?: RedisIdempotency,
     private readonly inbox?: PostgresInbox,
-  ) {}
+  ) {
+    const handler = settings.name;
+    const child = (outcome: string) => metrics.handled.labels({ handler, outcome });
+    this.count = {
+      handled: child('handled'),
+      duplicate: child('duplicate'),
+      retried: child('retried'),
+      dead_lettered: child('dead_lettered'),
+    };
+    this.latency = metrics.latency.labels({ handler });
+  }
 
   async deliver(envelope: EventEnvelope): Promise<void> {
     const { name, definition } = this.settings;
@@ -58,18 +71,17 @@ export class EventHandlerInvoker {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const outcome = await this.attempt(event, envelope, attempt);
-        this.metrics.handled.inc({ handler: name, outcome });
+        this.count[outcome].inc();
         if (outcome === 'handled') {
           const sinceMs = Date.now() - Date.parse(envelope.occurredAt);
-          if (Number.isFinite(sinceMs))
-            this.metrics.latency.observe({ handler: name }, Math.max(0, sinceMs) / 1000);
+          if (Number.isFinite(sinceMs)) this.latency.observe(Math.max(0, sinceMs) / 1000);
         }
         return;
       } catch (error) {
         if (error instanceof DeliveryNotDoneError) throw error;
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         if (attempt >= this.settings.maxAttempts) return this.deadLetter(envelope, message, attempt);
-        this.metrics.handled.inc({ handler: name, outcome: 'retried' });
+        this.count.retried.inc();
         this.logger.warn(
           `${name} failed on ${envelope.type} ${envelope.id} (attempt ${attempt}): ${String(error)}`,
         );
@@ -117,7 +129,7 @@ export class EventHandlerInvoker {
       failedAt: new Date().toISOString(),
     });
     this.metrics.deadLettered.inc({ handler: this.settings.name });
-    this.metrics.handled.inc({ handler: this.settings.name, outcome: 'dead_lettered' });
+    this.count.dead_lettered.inc();
     this.logger.error(
       `${this.settings.name}: ${envelope.type} ${envelope.id} dead-lettered after ${attempts} attempt(s): ${error.split('\n')[0]}`,
     );

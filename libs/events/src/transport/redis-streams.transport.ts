@@ -34,6 +34,20 @@ export class RedisStreamsTransport implements EventTransport {
 
   async publish(envelopes: readonly EventEnvelope[]): Promise<void> {
     if (envelopes.length === 0) return;
+    if (envelopes.length === 1) {
+      const [envelope] = envelopes;
+      const key = streamKey(this.prefix, envelope.type);
+      await this.redis.xadd(
+        key,
+        'MAXLEN',
+        '~',
+        String(this.settings.maxLen),
+        '*',
+        'e',
+        JSON.stringify(envelope),
+      );
+      return;
+    }
     const pipeline = this.redis.pipeline();
     for (const envelope of envelopes) {
       const key = streamKey(this.prefix, envelope.type);
