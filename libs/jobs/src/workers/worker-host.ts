@@ -16,6 +16,29 @@ import { JOBS_CONFIG } from '../jobs.constants.js';
 import { QueueRegistry } from '../queues/queue-registry.js';
 import type { JobContext } from './job-context.js';
 
+/** The context of one running job (a class: no closures allocated per job on the hot path). */
+class RunningJob {
+  readonly id: string;
+  readonly name: string;
+
+  constructor(
+    private readonly job: Job,
+    readonly queue: string,
+    readonly attempt: number,
+    readonly maxAttempts: number,
+    private readonly token: string | undefined,
+  ) {
+    this.id = String(job.id);
+    this.name = job.name;
+  }
+
+  /** Runs the job again in `ms` without spending an attempt. */
+  async postpone(ms: number): Promise<never> {
+    await this.job.moveToDelayed(Date.now() + ms, this.token);
+    throw new DelayedError();
+  }
+}
+
 /** A function that runs one job. */
 export type JobHandler = (
   data: unknown,
@@ -134,17 +157,7 @@ export class WorkerHost implements OnModuleInit, OnApplicationBootstrap, BeforeA
     const attempt = job.attemptsMade + 1;
     try {
       if (!handler) throw new UnrecoverableError(`no @Process('${job.name}') for queue "${queue}"`);
-      return await handler(job.data, {
-        id: String(job.id),
-        name: job.name,
-        queue,
-        attempt,
-        maxAttempts,
-        postpone: async (ms) => {
-          await job.moveToDelayed(Date.now() + ms, token);
-          throw new DelayedError();
-        },
-      });
+      return await handler(job.data, new RunningJob(job, queue, attempt, maxAttempts, token));
     } catch (error) {
       if (error instanceof DelayedError) throw error;
       if (error instanceof UnrecoverableError || attempt >= maxAttempts) {
