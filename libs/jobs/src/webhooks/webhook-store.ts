@@ -51,8 +51,11 @@ export class WebhookStore {
     reject: (error: unknown) => void;
   }[] = [];
   private flushTimer?: NodeJS.Timeout;
-  private readonly cache = new Map<string, { endpoint: WebhookEndpoint | undefined; until: number }>();
-  private readonly byType = new Map<string, { endpoints: WebhookEndpoint[]; version: string }>();
+  private readonly cache = new Map<
+    string,
+    { endpoint: Promise<WebhookEndpoint | undefined>; until: number }
+  >();
+  private readonly byType = new Map<string, { endpoints: Promise<WebhookEndpoint[]>; version: string }>();
   private readonly endpoints: string;
   private readonly attempts: string;
 
@@ -79,9 +82,11 @@ export class WebhookStore {
   async endpoint(id: string): Promise<WebhookEndpoint | undefined> {
     const cached = this.cache.get(id);
     if (cached && cached.until > Date.now()) return cached.endpoint;
-    const endpoint = await this.loadEndpoint(id);
+    // The promise is cached, not the result: deliveries that miss together share one query.
+    const endpoint = this.loadEndpoint(id);
     this.cache.set(id, { endpoint, until: Date.now() + 2000 });
     if (this.cache.size > 10_000) this.cache.clear();
+    endpoint.catch(() => this.cache.delete(id));
     return endpoint;
   }
 
@@ -101,9 +106,10 @@ export class WebhookStore {
     const version = await this.versions.current();
     const cached = this.byType.get(eventType);
     if (cached && cached.version === version) return cached.endpoints;
-    const endpoints = await this.loadEndpointsFor(eventType);
+    const endpoints = this.loadEndpointsFor(eventType); // shared by concurrent misses
     this.byType.set(eventType, { endpoints, version });
     if (this.byType.size > 1000) this.byType.clear();
+    endpoints.catch(() => this.byType.delete(eventType));
     return endpoints;
   }
 
