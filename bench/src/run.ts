@@ -1,23 +1,28 @@
 /**
  * Shoal benchmarks: `npm run bench` (builds first) or `node bench/dist/run.js [scenario...]`.
  *
- * - With no arguments every scenario runs; otherwise only the named ones (today: `membership`).
+ * - With no arguments every scenario runs; otherwise only the named ones (`membership`, `leader`, `events`).
  * - `BENCH_QUICK=1`: a smoke run with fewer rounds and trials and shorter windows (numbers are not meaningful).
- * - Each scenario has a time budget (membership: 6 min, 90 s quick); a scenario over budget is aborted and its
+ * - Each scenario has a time budget (membership: 6 min, 90 s quick; leader: 6 min, 90 s quick; events: 6 min,
+ *   90 s quick); a scenario over budget is aborted and its
  *   processes killed. The whole run is bounded by the sum of the budgets plus 30 s.
  * - Prints one table per scenario to stdout (progress goes to stderr) and writes `bench/results/<scenario>.json`.
  * - Exit code: 0 when every target is met, 1 when a target is missed, 2 when a scenario failed or ran out of time.
  *
- * Needs `redis-server` on PATH (each contestant gets its own private server on a free loopback port) and Linux
- * (`/proc`).
+ * Needs `redis-server` on PATH (each contestant gets its own private server on a free loopback port), PostgreSQL
+ * server binaries (private servers, see `PostgresServer` of @shoal/testing) and Linux (`/proc`).
  */
+import { cpus, loadavg } from 'node:os';
 import { formatTable, evaluateRows } from './harness/report.js';
 import { writeResults } from './harness/results-file.js';
 import type { Scenario } from './harness/scenario.js';
 import { Scope } from './harness/scope.js';
+import { events } from './scenarios/events.js';
+import { jobs } from './scenarios/jobs.js';
+import { leader } from './scenarios/leader.js';
 import { membership } from './scenarios/membership.js';
 
-const SCENARIOS: readonly Scenario[] = [membership];
+const SCENARIOS: readonly Scenario[] = [membership, leader, events, jobs];
 /** Slack on top of the scenarios' budgets for the whole run. */
 const RUN_SLACK_MS = 30_000;
 
@@ -25,6 +30,10 @@ type Verdict = 'met' | 'missed' | 'failed';
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function formatLoad(load: readonly number[]): string {
+  return load.map((x) => x.toFixed(2)).join('/');
 }
 
 function selectScenarios(names: readonly string[]): Scenario[] {
@@ -43,6 +52,7 @@ async function runScenario(scenario: Scenario, quick: boolean): Promise<Verdict>
   const budgetMs = scenario.budgetMs(quick);
   const scope = new Scope();
   const began = performance.now();
+  const loadAtStart = loadavg();
   log(`${scenario.name}: starting${quick ? ' (BENCH_QUICK)' : ''}, budget ${budgetMs / 1000} s`);
   let timer: NodeJS.Timeout | undefined;
   const overBudget = new Promise<never>((_, reject) => {
@@ -59,7 +69,9 @@ async function runScenario(scenario: Scenario, quick: boolean): Promise<Verdict>
     const rows = evaluateRows(outcome.rows);
     const notes = [
       ...outcome.notes,
-      `took ${(durationMs / 1000).toFixed(1)} s${quick ? ' (BENCH_QUICK)' : ''}.`,
+      `took ${(durationMs / 1000).toFixed(1)} s${quick ? ' (BENCH_QUICK)' : ''}; load average (1/5/15 min) ` +
+        `${formatLoad(loadAtStart)} at the start, ${formatLoad(loadavg())} at the end, on ${cpus().length} cores ` +
+        '(other work on the machine skews the numbers).',
     ];
     process.stdout.write(`\n${formatTable(scenario.name, rows, notes)}\n\n`);
     const path = await writeResults({

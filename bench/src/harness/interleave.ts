@@ -83,21 +83,38 @@ export async function runInterleaved(options: InterleaveOptions): Promise<Interl
 }
 
 /**
- * Per-round differences `shoal − raw` of one metric, pairing each round's turns (the mean of a turn's samples
- * when it took several). Rounds where either side has no sample are skipped.
+ * Per-round pairs `(shoal, raw)` of one metric, pairing each round's turns (the mean of a turn's samples when it
+ * took several). `rawMetric` names the raw side's metric when it differs (default: the same). Rounds where either
+ * side has no sample are skipped.
  */
-export function pairedDifferences(samples: InterleavedSamples, metric: string): number[] {
-  const diffs: number[] = [];
+export function pairedRounds(
+  samples: InterleavedSamples,
+  metric: string,
+  rawMetric = metric,
+): [shoal: number, raw: number][] {
+  const pairs: [number, number][] = [];
   for (let round = 1; round <= samples.rounds; round++) {
-    const side = (contestant: Contestant): number | undefined => {
+    const side = (contestant: Contestant, name: string): number | undefined => {
       const values = samples.turns.find((t) => t.round === round && t.contestant === contestant)?.samples[
-        metric
+        name
       ];
       return values && values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : undefined;
     };
-    const shoal = side('shoal');
-    const raw = side('raw');
-    if (shoal !== undefined && raw !== undefined) diffs.push(shoal - raw);
+    const shoal = side('shoal', metric);
+    const raw = side('raw', rawMetric);
+    if (shoal !== undefined && raw !== undefined) pairs.push([shoal, raw]);
   }
-  return diffs;
+  return pairs;
+}
+
+/** Per-round differences `shoal − raw` of one metric (see {@link pairedRounds}). */
+export function pairedDifferences(samples: InterleavedSamples, metric: string, rawMetric = metric): number[] {
+  return pairedRounds(samples, metric, rawMetric).map(([shoal, raw]) => shoal - raw);
+}
+
+/** Per-round ratios `shoal / raw` of one metric (see {@link pairedRounds}); rounds where raw is 0 are skipped. */
+export function pairedRatios(samples: InterleavedSamples, metric: string, rawMetric = metric): number[] {
+  return pairedRounds(samples, metric, rawMetric)
+    .filter(([, raw]) => raw !== 0)
+    .map(([shoal, raw]) => shoal / raw);
 }

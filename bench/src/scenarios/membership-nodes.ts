@@ -9,6 +9,8 @@ export const SAMPLE_MAIN = resolve(import.meta.dirname, '../../../apps/sample/di
 export const RAW_MEMBER = resolve(import.meta.dirname, '../fixtures/raw-member.js');
 /** A Nest app without Shoal: the idle-cost baseline. */
 export const BARE_APP = resolve(import.meta.dirname, '../fixtures/bare-app.js');
+/** The bare Nest app plus `ClusterModule` alone (Redis store): the idle cost of membership. */
+export const CLUSTER_APP = resolve(import.meta.dirname, '../fixtures/cluster-app.js');
 
 /** The script each contestant runs as a cluster node. */
 export const NODE_SCRIPT: Readonly<Record<Contestant, string>> = { shoal: SAMPLE_MAIN, raw: RAW_MEMBER };

@@ -1,0 +1,185 @@
+import { PostgresServer } from '@shoal/testing';
+import { pairedRatios, runInterleaved, type MetricSamples } from '../harness/interleave.js';
+import type { MetricRow } from '../harness/report.js';
+import type { Scenario, ScenarioContext, ScenarioOutcome } from '../harness/scenario.js';
+import { percentile, summarize } from '../harness/stats.js';
+import { outboxLatencyTurn, relayTurn, type OutboxLatencySettings } from './events-outbox.js';
+import { eventsStreamTurn, type StreamSettings } from './events-stream.js';
+
+/** Run shape of the events scenario. */
+interface EventsSettings {
+  readonly rounds: number;
+  readonly stream: StreamSettings;
+  readonly outbox: OutboxLatencySettings;
+  /** Outbox rows written before the relay starts. */
+  readonly relayRows: number;
+}
+
+/**
+ * Default: 5 rounds; per turn 500 events/s for 8 s (after 1 s of warm-up), a burst of 20,000 events, 500 outbox
+ * transactions/s for 6 s (shoal only), and a relay run over 20,000 rows.
+ */
+const FULL: EventsSettings = {
+  rounds: 5,
+  stream: { rate: 500, latencyEvents: 4000, warmupEvents: 500, burstEvents: 20_000, burstWindow: 64 },
+  outbox: { rate: 500, latencyEvents: 3000, warmupEvents: 500 },
+  relayRows: 20_000,
+};
+/** `BENCH_QUICK=1`: 2 rounds, 2 s runs, 5,000-event burst and relay. */
+const QUICK: EventsSettings = {
+  rounds: 2,
+  stream: { rate: 500, latencyEvents: 1000, warmupEvents: 250, burstEvents: 5000, burstWindow: 64 },
+  outbox: { rate: 500, latencyEvents: 1000, warmupEvents: 250 },
+  relayRows: 5000,
+};
+
+async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutcome> {
+  const settings = quick ? QUICK : FULL;
+  log('starting a private Postgres for the outbox');
+  const postgres = scope.track(await PostgresServer.start(), (p) => p.stop());
+  const databaseUrl = postgres.url;
+
+  const samples = await runInterleaved({
+    rounds: settings.rounds,
+    smoke: quick,
+    signal: scope.signal,
+    turn: {
+      shoal: async (round): Promise<MetricSamples> => ({
+        ...(await eventsStreamTurn('shoal', round, settings.stream, scope)),
+        ...(await outboxLatencyTurn(round, databaseUrl, settings.outbox, scope)),
+        ...(await relayTurn('shoal', round, databaseUrl, settings.relayRows, scope)),
+      }),
+      raw: async (round): Promise<MetricSamples> => ({
+        ...(await eventsStreamTurn('raw', round, settings.stream, scope)),
+        ...(await relayTurn('raw', round, databaseUrl, settings.relayRows, scope)),
+      }),
+    },
+    onTurn: (t) => {
+      const show = (metric: string, decimals = 0): string =>
+        (t.samples[metric] ?? []).map((x) => x.toFixed(decimals)).join(' ');
+      log(
+        `round ${t.round}/${settings.rounds} ${t.contestant.padEnd(5)} (${(t.durationMs / 1000).toFixed(1)} s): ` +
+          `stream p50 ${show('stream_p50_ms', 2)} p99 ${show('stream_p99_ms', 2)} ms, ` +
+          `${show('stream_events_per_s')} events/s (publish ${show('stream_publish_per_s')}/s); ` +
+          (t.contestant === 'shoal'
+            ? `outbox p50 ${show('outbox_p50_ms', 2)} p99 ${show('outbox_p99_ms', 2)} ms; `
+            : '') +
+          `relay ${show('relay_rows_per_s')} rows/s`,
+      );
+    },
+  });
+
+  const shoal = samples.byContestant.shoal;
+  const raw = samples.byContestant.raw;
+  const p99Ratios = pairedRatios(samples, 'stream_p99_ms');
+  const tputRatios = pairedRatios(samples, 'stream_events_per_s');
+  const relayRatios = pairedRatios(samples, 'relay_rows_per_s');
+  const rows: MetricRow[] = [
+    {
+      metric: 'publish → handler p50 per round (ms)',
+      shoal: summarize(shoal.stream_p50_ms),
+      raw: summarize(raw.stream_p50_ms),
+      decimals: 2,
+    },
+    {
+      metric: 'publish → handler p99 per round (ms)',
+      shoal: summarize(shoal.stream_p99_ms),
+      raw: summarize(raw.stream_p99_ms),
+      decimals: 2,
+    },
+    {
+      metric: 'publish → handler p99 shoal/raw, per round (×)',
+      shoal: summarize(p99Ratios),
+      target: { stat: 'median', op: '<=', value: 1.3, unit: '×' },
+      decimals: 2,
+    },
+    {
+      metric: `throughput, ${settings.stream.burstEvents} events (events/s)`,
+      shoal: summarize(shoal.stream_events_per_s),
+      raw: summarize(raw.stream_events_per_s),
+    },
+    {
+      metric: 'throughput shoal/raw, per round (×)',
+      shoal: summarize(tputRatios),
+      target: { stat: 'median', op: '>=', value: 0.8, unit: '×' },
+      decimals: 2,
+    },
+    {
+      metric: 'info: publish calls/s in the throughput run (publisher alone)',
+      shoal: summarize(shoal.stream_publish_per_s),
+      raw: summarize(raw.stream_publish_per_s),
+    },
+    {
+      metric: 'outbox commit → handler p50 per round (ms)',
+      shoal: summarize(shoal.outbox_p50_ms),
+      decimals: 2,
+    },
+    {
+      metric: 'outbox commit → handler p99 per round (ms)',
+      shoal: summarize(shoal.outbox_p99_ms),
+      target: { stat: 'median', op: '<=', value: 50, unit: 'ms' },
+      decimals: 2,
+    },
+    {
+      metric: `outbox relay, ${settings.relayRows} rows (rows/s)`,
+      shoal: summarize(shoal.relay_rows_per_s),
+      raw: summarize(raw.relay_rows_per_s),
+    },
+    {
+      metric: 'outbox relay shoal/raw, per round (×)',
+      shoal: summarize(relayRatios),
+      target: { stat: 'median', op: '>=', value: 0.8, unit: '×' },
+      decimals: 2,
+    },
+  ];
+  const pooled = (values: number[]): string =>
+    `p50 ${percentile(values, 50).toFixed(2)} ms, p99 ${percentile(values, 99).toFixed(2)} ms`;
+  const { stream, outbox } = settings;
+  const ratios = (values: number[]): string => values.map((r) => r.toFixed(2)).join(' ');
+  return {
+    rounds: settings.rounds,
+    settings: {
+      rounds: settings.rounds,
+      rate: stream.rate,
+      latencyEventsPerTurn: stream.latencyEvents,
+      warmupEvents: stream.warmupEvents,
+      burstEvents: stream.burstEvents,
+      burstWindow: stream.burstWindow,
+      outboxEventsPerTurn: outbox.latencyEvents,
+      outboxWarmupEvents: outbox.warmupEvents,
+      relayRows: settings.relayRows,
+      handlerConcurrency: 8,
+      relayBatchSize: 200,
+    },
+    samples,
+    rows,
+    notes: [
+      `${settings.rounds} interleaved rounds; each part of a turn runs on its own private redis-server; ` +
+        'one private Postgres for the outbox parts (a fresh schema per part).',
+      'shoal = bench/src/fixtures/events-app.ts (ClusterModule on Redis + LeaderModule + EventBusModule, one ' +
+        "@IntegrationEvent('bench.ping') with a zod schema, one group @OnEvent handler, concurrency 8); raw = " +
+        'bench/src/fixtures/raw-events.ts (XADD / XREADGROUP COUNT 8 + XACK on plain ioredis, same envelope ' +
+        'bytes). One publisher process, one consumer process.',
+      `latency: ${stream.latencyEvents} events per turn at ${stream.rate}/s after ${stream.warmupEvents} ` +
+        'unmeasured, publish call → handler, sub-ms epoch clock (performance.timeOrigin + now()) of both processes. ' +
+        `Pooled: shoal ${pooled(shoal.stream_ms)}; raw ${pooled(raw.stream_ms)}.`,
+      `throughput: ${stream.burstEvents} events published with ${stream.burstWindow} publishes in flight; ` +
+        'events / (last handled − first publish).',
+      `outbox: ${outbox.latencyEvents} events per shoal turn at ${outbox.rate} transactions/s, each ` +
+        'bus.publish(e, { manager }) in its own transaction; publisher and consumer both relay (relay: all); ' +
+        `commit resolved → handler. Pooled: ${pooled(shoal.outbox_ms)}.`,
+      `relay: ${settings.relayRows} rows pre-filled (relay off), then one relay process; rate from the rows' ` +
+        'published_at (= each batch transaction’s start), start-up excluded. raw = bench/src/fixtures/raw-relay.ts ' +
+        '(same table, batch 200, SELECT ... FOR UPDATE SKIP LOCKED + pipelined XADD + UPDATE published_at).',
+      `ratios per round: p99 [${ratios(p99Ratios)}], throughput [${ratios(tputRatios)}], relay ` +
+        `[${ratios(relayRatios)}].`,
+    ],
+  };
+}
+
+/** Events: cross-process latency and throughput against raw Redis Streams; outbox latency and relay throughput. */
+export const events: Scenario = {
+  name: 'events',
+  budgetMs: (quick) => (quick ? 90_000 : 360_000),
+  run,
+};
