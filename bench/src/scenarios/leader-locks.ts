@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import type { Contestant } from '../harness/interleave.js';
 import type { Scope } from '../harness/scope.js';
+import { sleep } from '../harness/sleep.js';
 import { median, percentile } from '../harness/stats.js';
 import { randomPrefix } from './membership-nodes.js';
 
@@ -29,6 +30,8 @@ export interface LockTurn {
   readonly acquisitions: number;
   /** Unmeasured acquisitions first (JIT, connection, script cache). */
   readonly warmup: number;
+  /** Pause after the setup (Nest context or connection) before the warm-up, so start-up work has finished. */
+  readonly settleMs: number;
   /** The Redis both contestants lock on (one private server for the whole scenario). */
   readonly redisUrl: string;
 }
@@ -36,12 +39,17 @@ export interface LockTurn {
 @Module({})
 class LockBenchModule {}
 
-/** Acquires and releases `warmup + acquisitions` times in a row, timing only the acquire call of the last ones. */
+/**
+ * After {@link LockTurn.settleMs}, acquires and releases `warmup + acquisitions` times in a row, timing only the
+ * acquire call of the last ones.
+ */
 async function measure(
   turn: LockTurn,
+  scope: Scope,
   acquire: () => Promise<void>,
   release: () => Promise<void>,
 ): Promise<LockSamples> {
+  await sleep(turn.settleMs, scope.signal);
   const lock_us: number[] = [];
   for (let i = 0; i < turn.warmup + turn.acquisitions; i++) {
     const began = performance.now();
@@ -80,6 +88,7 @@ async function shoalLocks(turn: LockTurn, scope: Scope): Promise<LockSamples> {
   let handle: Awaited<ReturnType<LockService['tryLock']>> = null;
   return measure(
     turn,
+    scope,
     async () => {
       handle = await locks.tryLock('bench-lock', { ttl: LOCK_TTL_MS });
       if (!handle) throw new Error('uncontended tryLock returned null');
@@ -99,6 +108,7 @@ async function rawLocks(turn: LockTurn, scope: Scope): Promise<LockSamples> {
   let token = 0;
   return measure(
     turn,
+    scope,
     async () => {
       if ((await redis.set(key, String(++token), 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
         throw new Error('uncontended SET NX failed');

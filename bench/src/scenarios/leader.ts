@@ -1,7 +1,8 @@
 import { PostgresServer, RedisServer } from '@shoal/testing';
-import { pairedRatios, runInterleaved, type MetricSamples } from '../harness/interleave.js';
+import { pairedRatios, runInterleaved, type Contestant, type MetricSamples } from '../harness/interleave.js';
 import type { MetricRow } from '../harness/report.js';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../harness/scenario.js';
+import { sleep } from '../harness/sleep.js';
 import { percentile, summarize } from '../harness/stats.js';
 import { LEASE_TTL_MS, leaderFailoverTurn, RENEW_MS } from './leader-failover.js';
 import { leaderLockTurn } from './leader-locks.js';
@@ -15,15 +16,29 @@ interface LeaderSettings {
   readonly acquisitions: number;
   /** Unmeasured lock acquisitions before them. */
   readonly warmup: number;
+  /** Quiet time before each lock part (after the previous turn's teardown and the part's own setup). */
+  readonly lockSettleMs: number;
 }
 
 /**
  * Default: 5 rounds × (4 SIGTERM + 4 SIGKILL) = 20 of each per contestant; 2,000 lock acquisitions per round after
  * 500 unmeasured (enough for the JIT to settle).
  */
-const FULL: LeaderSettings = { rounds: 5, trialsPerKind: 4, acquisitions: 2000, warmup: 500 };
+const FULL: LeaderSettings = {
+  rounds: 5,
+  trialsPerKind: 4,
+  acquisitions: 2000,
+  warmup: 500,
+  lockSettleMs: 1500,
+};
 /** `BENCH_QUICK=1`: 2 rounds × (1 + 1) trials, 500 lock acquisitions per round. */
-const QUICK: LeaderSettings = { rounds: 2, trialsPerKind: 1, acquisitions: 500, warmup: 200 };
+const QUICK: LeaderSettings = {
+  rounds: 2,
+  trialsPerKind: 1,
+  acquisitions: 500,
+  warmup: 200,
+  lockSettleMs: 500,
+};
 
 async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutcome> {
   const settings = quick ? QUICK : FULL;
@@ -32,21 +47,32 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
   const lockRedis = scope.track(await RedisServer.start(), (r) => r.kill());
   const databaseUrl = postgres.url;
 
-  const turn = async (contestant: 'shoal' | 'raw', round: number): Promise<MetricSamples> => ({
-    ...(await leaderFailoverTurn(
-      { contestant, round, trialsPerKind: settings.trialsPerKind, databaseUrl },
+  const failover = (contestant: Contestant, round: number) =>
+    leaderFailoverTurn({ contestant, round, trialsPerKind: settings.trialsPerKind, databaseUrl }, scope);
+  const locks = async (contestant: Contestant) => {
+    // Quiet first: the previous turn's processes may still be exiting (their Postgres backends too).
+    await sleep(settings.lockSettleMs, scope.signal);
+    return leaderLockTurn(
+      {
+        contestant,
+        acquisitions: settings.acquisitions,
+        warmup: settings.warmup,
+        settleMs: settings.lockSettleMs,
+        redisUrl: lockRedis.url,
+      },
       scope,
-    )),
-    ...(await leaderLockTurn(
-      { contestant, acquisitions: settings.acquisitions, warmup: settings.warmup, redisUrl: lockRedis.url },
-      scope,
-    )),
-  });
+    );
+  };
+  // Both turns start with their lock part, each after the same quiet time, then run their failover trials.
+  const turn: Record<Contestant, (round: number) => Promise<MetricSamples>> = {
+    shoal: async (round) => ({ ...(await locks('shoal')), ...(await failover('shoal', round)) }),
+    raw: async (round) => ({ ...(await locks('raw')), ...(await failover('raw', round)) }),
+  };
   const samples = await runInterleaved({
     rounds: settings.rounds,
     smoke: quick,
     signal: scope.signal,
-    turn: { shoal: (round) => turn('shoal', round), raw: (round) => turn('raw', round) },
+    turn,
     onTurn: (t) => {
       const show = (metric: string): string => (t.samples[metric] ?? []).map((x) => x.toFixed(0)).join(' ');
       log(
@@ -129,7 +155,9 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
         '2000–3000 ms of lease to run out.',
       'SIGTERM: shoal releases the lease and publishes the release (survivors retry at once); raw deletes the ' +
         'key with compare-and-del and survivors find out on their next 250 ms retry.',
-      `lock rows: ${settings.acquisitions} uncontended acquisitions per contestant per round in the benchmark ` +
+      `lock rows: ${settings.acquisitions} uncontended acquisitions per contestant per round (at the start of each ` +
+        `turn, after ${settings.lockSettleMs / 1000} s of quiet and ${settings.lockSettleMs / 1000} s more after ` +
+        'the setup) in the benchmark ' +
         `process (after ${settings.warmup} unmeasured), one private redis-server for both, timing only the acquire ` +
         'call. shoal = LockService.tryLock + handle.release() (ClusterModule + LeaderModule application context ' +
         'in the benchmark process, default options but ttl 10000), raw = one SET key val NX PX 10000 round trip ' +
