@@ -26,12 +26,14 @@ const shared = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
-  // Generous: tests and hooks that start or stop servers and clusters on a busy 2-core machine.
-  testTimeout: 30_000,
   rootDir: '.',
 };
 
 export default {
+  // Generous: tests and hooks that start or stop servers and clusters on a busy 2-core machine.
+  testTimeout: 30_000,
+  // A suite that leaks a handle after a failure must not hang CI; Jest still reports every test.
+  forceExit: true,
   projects: [
     {
       ...shared,

@@ -2,6 +2,10 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { CLUSTER_CONFIG, ClusterConnections, type ClusterConfig, type RedisClient } from '@shoal/cluster';
 import Redlock, { Lock } from 'redlock';
 import { randomBytes } from 'node:crypto';
+
+/** Lock values: a random prefix per process plus a counter — unique per acquisition, as redlock needs. */
+const HOLDER_PREFIX = randomBytes(12).toString('hex');
+const LOCK_KEY = /^[A-Za-z0-9._:/-]{1,200}$/;
 import { LockLostError } from '../errors/lock-lost.error.js';
 import { LockTimeoutError } from '../errors/lock-timeout.error.js';
 import type { LeaderConfig } from '../leader-config.js';
@@ -22,6 +26,7 @@ import { acquireLockScript } from './lock-token.script.js';
 export class LockService implements OnApplicationShutdown {
   private readonly logger = new Logger('Shoal:Locks');
   private readonly held = new Set<LockHandle>();
+  private acquisitions = 0;
   private client?: { redis: RedisClient; redlock: Redlock };
 
   constructor(
@@ -85,9 +90,11 @@ export class LockService implements OnApplicationShutdown {
   }
 
   private checkKey(key: string): string {
+    if (LOCK_KEY.test(key)) return key; // the hot path: a plain regex, no schema object
     const checked = leaseNameSchema.safeParse(key);
-    if (!checked.success) throw new Error(`lock key "${key}" ${checked.error.issues[0].message}`);
-    return key;
+    throw new Error(
+      `lock key "${key}" ${checked.success ? 'is not valid' : checked.error.issues[0].message}`,
+    );
   }
 
   private ttlOf(options: LockOptions): number {
@@ -109,7 +116,7 @@ export class LockService implements OnApplicationShutdown {
   private async attempt(key: string, ttl: number): Promise<LockHandle | null> {
     const { redis, redlock } = this.redis();
     const resource = `${this.cluster.prefix}:lock:{${key}}`;
-    const value = randomBytes(16).toString('hex');
+    const value = `${HOLDER_PREFIX}:${(this.acquisitions += 1)}`; // unique per acquisition, no crypto call
     // One round trip: the lock and its fencing token together (redlock's own acquire would need a second one).
     const token = await acquireLockScript.run(redis, [resource, `${resource}:token`], [value, ttl]);
     if (token === null) return null;
@@ -119,7 +126,9 @@ export class LockService implements OnApplicationShutdown {
   }
 
   private hold(key: string, token: number, acquired: Lock, ttl: number): LockHandle {
-    const controller = new AbortController();
+    // The AbortController is made only if someone reads `signal` (most callers never do).
+    let controller: AbortController | undefined;
+    let lost: LockLostError | undefined;
     let lock = acquired;
     let released = false;
     const extend = async () => {
@@ -129,14 +138,21 @@ export class LockService implements OnApplicationShutdown {
       } catch (error) {
         if (released) return;
         this.logger.warn(`lock "${key}" could not be extended: ${String(error)}`);
-        controller.abort(new LockLostError(key, token));
+        lost = new LockLostError(key, token);
+        controller?.abort(lost);
       }
     };
     let timer = setTimeout(() => void extend(), ttl / 2);
     const handle: LockHandle = {
       key,
       token,
-      signal: controller.signal,
+      get signal(): AbortSignal {
+        if (!controller) {
+          controller = new AbortController();
+          if (lost) controller.abort(lost);
+        }
+        return controller.signal;
+      },
       release: async () => {
         if (released) return;
         released = true;
