@@ -48,7 +48,8 @@ describe('the outbox across a Redis restart', () => {
   }, 30_000);
 
   afterAll(async () => {
-    await group?.close();
+    // Bounded: this suite's subject is delivery, not shutdown (shutdown is covered elsewhere).
+    await Promise.race([group?.close(), new Promise((resolve) => setTimeout(resolve, 10_000))]);
     await redis?.destroy();
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();
