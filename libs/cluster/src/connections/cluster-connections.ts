@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { ConnectionMissingError } from '../errors/connection-missing.error.js';
+import { withTimeout } from '../with-timeout.js';
 import type { RedisClient } from '../redis/redis-client.js';
 
 /**
@@ -50,14 +51,15 @@ export class ClusterConnections {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Bounded: a connection stuck mid-reconnect or a client never handed back must not hold the process.
     if (this.redisClient && this.owns.redis) {
-      await this.redisClient.quit().catch((error: unknown) => {
+      await withTimeout(this.redisClient.quit(), 3000, 'redis quit').catch((error: unknown) => {
         this.logger.debug(`redis quit: ${String(error)}`);
         this.redisClient?.disconnect();
       });
     }
     if (this.postgresDataSource?.isInitialized && this.owns.postgres) {
-      await this.postgresDataSource.destroy().catch((error: unknown) => {
+      await withTimeout(this.postgresDataSource.destroy(), 5000, 'postgres close').catch((error: unknown) => {
         this.logger.warn(`postgres close: ${String(error)}`);
       });
     }

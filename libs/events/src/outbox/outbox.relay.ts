@@ -63,7 +63,7 @@ export class OutboxRelay {
     this.running = false;
     clearTimeout(this.timer);
     await this.listener?.close();
-    await this.pass?.catch(() => undefined);
+    await withTimeout(this.pass ?? Promise.resolve(), 15_000, 'the last relay pass').catch(() => undefined);
   }
 
   /** Runs a pass now (or right after the one in flight). */

@@ -36,7 +36,8 @@ export class StreamBroadcastReader {
   async stop(graceMs: number): Promise<void> {
     this.running = false;
     this.reader?.disconnect();
-    await this.loopDone?.catch(() => undefined);
+    // Bounded like everything in shutdown: a read or dispatch stuck on a dead connection must not hold it up.
+    await Promise.race([this.loopDone?.catch(() => undefined), sleep(graceMs)]);
     if (this.current) await Promise.race([this.current.catch(() => undefined), sleep(graceMs)]);
   }
 

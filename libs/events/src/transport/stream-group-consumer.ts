@@ -61,7 +61,8 @@ export class StreamGroupConsumer {
   async stop(graceMs: number): Promise<void> {
     this.running = false;
     this.reader?.disconnect();
-    await this.loopDone?.catch(() => undefined);
+    // Bounded like everything in shutdown: a read or dispatch stuck on a dead connection must not hold it up.
+    await Promise.race([this.loopDone?.catch(() => undefined), sleep(graceMs)]);
     const running = Promise.allSettled([...this.inFlight]);
     await Promise.race([running, sleep(graceMs)]);
   }
