@@ -28,9 +28,10 @@ export interface LeaderConfig {
 const ms = z.number().int('must be a whole number of milliseconds').positive('must be above 0');
 const msOrZero = z.number().int('must be a whole number of milliseconds').nonnegative('must be 0 or more');
 /** Lease and lock names: used in Redis keys and Postgres rows. */
+export const LEASE_NAME_PATTERN = /^[A-Za-z0-9._:/-]{1,200}$/;
 export const leaseNameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9._:/-]{1,200}$/, 'must be 1-200 characters of letters, digits and . _ : / -');
+  .regex(LEASE_NAME_PATTERN, 'must be 1-200 characters of letters, digits and . _ : / -');
 
 const schema = z
   .strictObject({

@@ -18,10 +18,6 @@ export class MembershipView {
     return this.members.has(id);
   }
 
-  get(id: string): Member | undefined {
-    return this.members.get(id);
-  }
-
   list(): Member[] {
     return [...this.members.values()].sort(byId);
   }
@@ -50,10 +46,5 @@ export class MembershipView {
     this.members.clear();
     for (const [id, member] of next) this.members.set(id, member);
     return [...left, ...joined];
-  }
-
-  /** Removes everyone but `self` without events (used when this node leaves). */
-  clear(): void {
-    this.members.clear();
   }
 }

@@ -5,11 +5,10 @@ import { randomBytes } from 'node:crypto';
 
 /** Lock values: a random prefix per process plus a counter — unique per acquisition, as redlock needs. */
 const HOLDER_PREFIX = randomBytes(12).toString('hex');
-const LOCK_KEY = /^[A-Za-z0-9._:/-]{1,200}$/;
 import { LockLostError } from '../errors/lock-lost.error.js';
 import { LockTimeoutError } from '../errors/lock-timeout.error.js';
 import type { LeaderConfig } from '../leader-config.js';
-import { leaseNameSchema } from '../leader-config.js';
+import { LEASE_NAME_PATTERN, leaseNameSchema } from '../leader-config.js';
 import { LEADER_CONFIG } from '../leader.constants.js';
 import { LeaderMetrics } from '../leader.metrics.js';
 import type { LockHandle, LockOptions } from './lock-handle.js';
@@ -90,7 +89,7 @@ export class LockService implements OnApplicationShutdown {
   }
 
   private checkKey(key: string): string {
-    if (LOCK_KEY.test(key)) return key; // the hot path: a plain regex, no schema object
+    if (LEASE_NAME_PATTERN.test(key)) return key; // the hot path: a plain regex, no schema object
     const checked = leaseNameSchema.safeParse(key);
     throw new Error(
       `lock key "${key}" ${checked.success ? 'is not valid' : checked.error.issues[0].message}`,
