@@ -31,7 +31,8 @@ describe('signed webhooks from sample processes', () => {
       names: ['alpha', 'bravo', 'strict'],
       store: 'redis',
       envFor: (name): Record<string, string> =>
-        name === 'strict' ? { WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'false' } : {},
+        // The strict replica runs no workers: deliveries (to this loopback receiver) run on the others.
+        name === 'strict' ? { WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'false', SHOAL_WORKERS: 'false' } : {},
     });
   }, 60_000);
 
