@@ -8,14 +8,13 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
+import { ClusterConnections, ClusterService } from '@shoal/cluster';
 import {
   CLUSTER_CONFIG,
-  ClusterConnections,
-  ClusterService,
   DecoratedMethodExplorer,
   ensurePostgresSchema,
   type ClusterConfig,
-} from '@shoal/cluster';
+} from '@shoal/cluster/internal';
 import { LeaderService } from '@shoal/leader';
 import type { Subscription } from 'rxjs';
 import type { DeadLetterStore } from './dead-letters/dead-letter.js';

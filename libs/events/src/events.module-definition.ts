@@ -10,3 +10,6 @@ export const {
   .setClassMethodName('forRoot')
   .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
   .build();
+
+/** Options of `EventBusModule.forRootAsync()`: `useFactory` + `inject`, `useClass` or `useExisting`, and `imports`. */
+export type EventBusModuleAsyncOptions = typeof EVENTS_ASYNC_OPTIONS_TYPE;

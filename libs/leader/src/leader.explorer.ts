@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { DecoratedMethodExplorer, type DecoratedMethod } from '@shoal/cluster';
+import { DecoratedMethodExplorer, type DecoratedMethod } from '@shoal/cluster/internal';
 import type { Subscription } from 'rxjs';
 import { OnLeadershipAcquired, OnLeadershipLost } from './decorators/leadership.decorators.js';
 import type { LeaderConfig } from './leader-config.js';

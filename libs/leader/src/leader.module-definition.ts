@@ -10,3 +10,6 @@ export const {
   .setClassMethodName('forRoot')
   .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
   .build();
+
+/** Options of `LeaderModule.forRootAsync()`: `useFactory` + `inject`, `useClass` or `useExisting`, and `imports`. */
+export type LeaderModuleAsyncOptions = typeof LEADER_ASYNC_OPTIONS_TYPE;

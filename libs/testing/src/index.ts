@@ -13,4 +13,4 @@ export {
 } from './node-processes.js';
 export { RedisServer, pingRedis, type RedisServerOptions } from './redis-server.js';
 export { PostgresServer, findPostgresBinDir, type PostgresServerOptions } from './postgres-server.js';
-export { MemoryMembershipHub, MemoryMembershipStore } from '@shoal/cluster';
+export { MemoryMembershipHub } from '@shoal/cluster';

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLUSTER_CONFIG, ClusterConnections, ClusterService, type ClusterConfig } from '@shoal/cluster';
+import { ClusterConnections, ClusterService } from '@shoal/cluster';
+import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
 import { OnEvent, type EventContext } from '@shoal/events';
 import { OrderPlaced } from './order-placed.event.js';
 import { orderTables } from './orders.schema.js';

@@ -1,9 +1,5 @@
-import {
-  MemoryStoreInProductionError,
-  type ClusterConfig,
-  type ClusterConnections,
-  type NodeInfo,
-} from '@shoal/cluster';
+import { MemoryStoreInProductionError, type ClusterConnections, type NodeInfo } from '@shoal/cluster';
+import { type ClusterConfig } from '@shoal/cluster/internal';
 import type { LeaderService } from '@shoal/leader';
 import type { EventsConfig } from '../events-config.js';
 import type { EventTransport } from './event-transport.js';

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { duplicateConnection, isStoreUnavailableError, type RedisClient } from '@shoal/cluster';
+import { isStoreUnavailableError, type RedisClient } from '@shoal/cluster';
+import { duplicateConnection } from '@shoal/cluster/internal';
 import { DeliveryNotDoneError } from '../handling/not-done.error.js';
 import type { TransportSubscription } from './event-transport.js';
 import { decodeEntry, entriesOf, type StreamEntry } from './stream-codec.js';

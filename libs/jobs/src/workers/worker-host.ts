@@ -6,7 +6,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
-import { DecoratedMethodExplorer, withTimeout } from '@shoal/cluster';
+import { DecoratedMethodExplorer, withTimeout } from '@shoal/cluster/internal';
 import { DelayedError, UnrecoverableError, Worker, type BackoffStrategy, type Job } from 'bullmq';
 import { JobDeadLetters } from '../dead-letters/job-dead-letters.js';
 import { Process, Processor } from '../decorators/processor.decorators.js';

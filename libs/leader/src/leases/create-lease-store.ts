@@ -1,4 +1,5 @@
-import { MemoryStoreInProductionError, type ClusterConfig, type ClusterConnections } from '@shoal/cluster';
+import { MemoryStoreInProductionError, type ClusterConnections } from '@shoal/cluster';
+import { type ClusterConfig } from '@shoal/cluster/internal';
 import type { LeaderConfig } from '../leader-config.js';
 import type { LeaseStore } from './lease-store.js';
 import { MemoryLeaseHub } from './memory-lease.hub.js';

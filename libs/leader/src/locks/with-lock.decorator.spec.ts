@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { InvalidDecoratorUsageError } from '../errors/invalid-decorator-usage.error.js';
+import { InvalidDecoratorUsageError } from '@shoal/cluster';
 import { WithLock } from './with-lock.decorator.js';
 
 describe('@WithLock()', () => {

@@ -1,5 +1,5 @@
 import { DiscoveryService } from '@nestjs/core';
-import { InvalidDecoratorUsageError } from '../errors/invalid-decorator-usage.error.js';
+import { InvalidDecoratorUsageError } from '@shoal/cluster';
 import { LockKeyError } from '../errors/lock-key.error.js';
 import { methodLabel, replaceMethod } from '../method-wrapping.js';
 import type { LockOptions } from './lock-handle.js';

@@ -1,5 +1,5 @@
 import { DiscoveryService } from '@nestjs/core';
-import { InvalidDecoratorUsageError } from '../errors/invalid-decorator-usage.error.js';
+import { InvalidDecoratorUsageError } from '@shoal/cluster';
 import { leaseNameSchema } from '../leader-config.js';
 import { DEFAULT_LEASE } from '../leader.constants.js';
 import { methodLabel, replaceMethod } from '../method-wrapping.js';
