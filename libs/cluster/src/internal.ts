@@ -29,3 +29,4 @@ export { ensurePostgresSchema } from './postgres/postgres-schema.js';
 export { withTimeout, OperationTimeoutError } from './with-timeout.js';
 export { describeZodIssue } from './validation/describe-zod-issue.js';
 export { registeredMetric } from './metrics/metric.js';
+export { SHOAL_MODULE_EXTRAS, applyShoalModuleExtras, type ShoalModuleExtras } from './module-extras.js';

@@ -93,7 +93,10 @@ export class EventsExplorer
         this.transport instanceof RedisStreamsTransport &&
         !this.leader
       ) {
-        problems.push(`${name}: ordered handlers (concurrency 1) need LeaderModule imported`);
+        problems.push(
+          `${name}: ordered handlers (concurrency 1) need LeaderModule: import LeaderModule.forRoot(), or pass it ` +
+            'in EventBusModule.forRoot({ imports: [...] }) when it is not global',
+        );
       }
       if (idempotency === 'postgres' && !inbox)
         problems.push(`${name}: idempotent 'postgres' needs postgres`);
