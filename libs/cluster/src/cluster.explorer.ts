@@ -16,14 +16,14 @@ export class ClusterExplorer implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    const joined = this.explorer.find(OnNodeJoined);
-    const left = this.explorer.find(OnNodeLeft);
+    const joined = this.explorer.find(OnNodeJoined, '@OnNodeJoined()');
+    const left = this.explorer.find(OnNodeLeft, '@OnNodeLeft()');
     this.subscriptions.push(
       this.cluster.events$.subscribe((event) => {
         for (const handler of event.type === 'joined' ? joined : left) this.invoke(handler, event);
       }),
     );
-    this.bind(this.cluster.shardsChanged$, this.explorer.find(OnShardsChanged));
+    this.bind(this.cluster.shardsChanged$, this.explorer.find(OnShardsChanged, '@OnShardsChanged()'));
   }
 
   onModuleDestroy(): void {

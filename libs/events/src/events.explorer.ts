@@ -71,7 +71,7 @@ export class EventsExplorer
     const inbox = this.connections.hasPostgres
       ? new PostgresInbox(this.connections.postgres(), prefix, this.config.handlers.idempotencyWindow)
       : undefined;
-    for (const method of this.explorer.find(OnEventMarker)) {
+    for (const method of this.explorer.find(OnEventMarker, '@OnEvent()')) {
       const { event, options } = method.metadata;
       const definition = eventDefinitionOf(event);
       const name = options.name ?? `${method.className}.${method.methodName}`;

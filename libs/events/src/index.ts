@@ -9,8 +9,8 @@ export {
   type EventDefinition,
   type IntegrationEventOptions,
 } from './integration-event.decorator.js';
-export { OnEvent, type OnEventOptions } from './decorators/on-event.decorator.js';
-export type { EventContext } from './handling/event-context.js';
+export { OnEvent, type OnEventOptions, type EventHandlerDecorator } from './decorators/on-event.decorator.js';
+export type { EventContext, TransactionalEventContext } from './handling/event-context.js';
 export type { EventEnvelope } from './envelope/event-envelope.js';
 export { uuidv7 } from './envelope/uuid-v7.js';
 export { DeadLetters } from './dead-letters/dead-letters.service.js';

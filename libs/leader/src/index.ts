@@ -6,7 +6,7 @@ export { LeaderService } from './leader.service.js';
 export type { LeadershipEvent, LeaseHolderView, LeaseTerm } from './leases/lease-term.js';
 export { MemoryLeaseHub } from './leases/memory-lease.hub.js';
 export { OnLeadershipAcquired, OnLeadershipLost } from './decorators/leadership.decorators.js';
-export { Singleton, type SingletonOptions } from './singleton/singleton.decorator.js';
+export { Singleton, type SingletonOptions, type SingletonResult } from './singleton/singleton.decorator.js';
 export { SingletonContext, type SingletonRun } from './singleton/singleton-context.js';
 export { FencingService } from './fencing/fencing.service.js';
 export { LockService } from './locks/lock.service.js';

@@ -30,10 +30,11 @@ export class LeaderExplorer implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    const acquired = this.leaseHandlers(this.explorer.find(OnLeadershipAcquired));
-    const lost = this.leaseHandlers(this.explorer.find(OnLeadershipLost));
+    const acquired = this.leaseHandlers(this.explorer.find(OnLeadershipAcquired, '@OnLeadershipAcquired()'));
+    const lost = this.leaseHandlers(this.explorer.find(OnLeadershipLost, '@OnLeadershipLost()'));
     const processes = this.bindSingletons();
-    for (const method of this.explorer.find(WithLockMarker)) bindLockService(method.instance, this.locks);
+    for (const method of this.explorer.find(WithLockMarker, '@WithLock()'))
+      bindLockService(method.instance, this.locks);
 
     this.subscription = this.leader.events$.subscribe((event) => {
       if (event.type === 'acquired') {
@@ -53,7 +54,7 @@ export class LeaderExplorer implements OnModuleInit, OnApplicationShutdown {
 
   private bindSingletons(): Map<string, SingletonProcess[]> {
     const processes = new Map<string, SingletonProcess[]>();
-    for (const method of this.explorer.find(SingletonMarker)) {
+    for (const method of this.explorer.find(SingletonMarker, '@Singleton()')) {
       const meta = method.metadata;
       this.leader.participate(meta.lease);
       bindSingleton(method.instance, method.methodName, new SingletonRunner(meta, this.leader, this.metrics));

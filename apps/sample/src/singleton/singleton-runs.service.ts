@@ -6,6 +6,7 @@ import {
   FencingService,
   OnLeadershipLost,
   Singleton,
+  type SingletonResult,
   SingletonContext,
   StaleFencingTokenError,
   type LeadershipEvent,
@@ -82,7 +83,7 @@ export class SingletonRuns implements OnModuleInit {
 
   /** Runs on the leader: waits `delayMs`, then writes with the token it started with. Undefined elsewhere. */
   @Singleton()
-  async slowWrite(delayMs: number): Promise<SlowWriteResult> {
+  async slowWrite(delayMs: number): Promise<SingletonResult<SlowWriteResult>> {
     const token = this.context.token;
     this.context.signal.addEventListener('abort', () => (this.aborts += 1), { once: true });
     await sleep(delayMs);

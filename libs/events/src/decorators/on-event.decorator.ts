@@ -1,6 +1,7 @@
 import { DiscoveryService } from '@nestjs/core';
 import { InvalidDecoratorUsageError } from '@shoal/cluster';
 import { eventDefinitionOf, type EventClass } from '../integration-event.decorator.js';
+import type { EventContext, TransactionalEventContext } from '../handling/event-context.js';
 import type { EventScope } from '../transport/event-transport.js';
 
 /** Options of `@OnEvent`. Unset ones come from `EventBusModule` `handlers` defaults. */
@@ -35,6 +36,16 @@ export interface OnEventMetadata {
   readonly options: OnEventOptions;
 }
 
+/**
+ * A method decorator that checks the handler's signature: it takes the event (an instance of the decorated event class)
+ * and, optionally, its context — `TransactionalEventContext` (with `manager`) only for `idempotent: 'postgres'`.
+ */
+export type EventHandlerDecorator<E, C> = <F extends (event: E, context: C) => unknown>(
+  target: object,
+  key: string | symbol,
+  descriptor: TypedPropertyDescriptor<F>,
+) => void;
+
 /** Discovery marker of event handlers. */
 export const OnEventMarker = DiscoveryService.createDecorator<OnEventMetadata>();
 
@@ -68,7 +79,18 @@ function problemWith(options: OnEventOptions): string | undefined {
  * Delivery is at-least-once: make the handler idempotent, or set `idempotent`.
  * @throws InvalidDecoratorUsageError when the class is defined, if `event` or `options` cannot work.
  */
-export function OnEvent(event: EventClass, options: OnEventOptions = {}): MethodDecorator {
+export function OnEvent<E extends object>(
+  event: EventClass<E>,
+  options: OnEventOptions & { idempotent: 'postgres' },
+): EventHandlerDecorator<E, TransactionalEventContext>;
+export function OnEvent<E extends object>(
+  event: EventClass<E>,
+  options?: OnEventOptions,
+): EventHandlerDecorator<E, EventContext>;
+export function OnEvent(
+  event: EventClass,
+  options: OnEventOptions = {},
+): EventHandlerDecorator<object, EventContext> {
   return (target, key, descriptor) => {
     const where = `${(target as { constructor: { name: string } }).constructor.name}.${String(key)}`;
     try {

@@ -79,7 +79,7 @@ export class WorkerHost implements OnModuleInit, OnApplicationBootstrap, BeforeA
 
   onModuleInit(): void {
     const problems: string[] = [];
-    for (const method of this.explorer.find(Process)) {
+    for (const method of this.explorer.find(Process, '@Process()')) {
       const queue = Reflect.getMetadata(Processor.KEY, method.instance.constructor) as string | undefined;
       if (typeof queue !== 'string') {
         problems.push(

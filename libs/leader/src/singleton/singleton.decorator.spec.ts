@@ -39,7 +39,7 @@ describe('@Singleton()', () => {
     class Jobs {
       calls = 0;
       @Singleton()
-      run(): number {
+      run(): number | undefined {
         return (this.calls += 1);
       }
     }
