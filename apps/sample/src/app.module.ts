@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { CacheModule } from '@shoal/cache';
 import { ClusterModule } from '@shoal/cluster';
 import { EventBusModule } from '@shoal/events';
 import { JobsModule } from '@shoal/jobs';
@@ -11,6 +12,9 @@ import { SampleJobsController } from './jobs/sample-jobs.controller.js';
 import { SampleJobsProcessor } from './jobs/sample-jobs.processor.js';
 import { CounterController } from './counter/counter.controller.js';
 import { CounterService } from './counter/counter.service.js';
+import { CachedFlagsController } from './flags/cached-flags.controller.js';
+import { FlagsController } from './flags/flags.controller.js';
+import { FlagsService } from './flags/flags.service.js';
 import { OrderHandlers } from './orders/order-handlers.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { OrdersService } from './orders/orders.service.js';
@@ -32,6 +36,7 @@ export class AppModule {
         LeaderModule.forRoot(config.leader),
         EventBusModule.forRoot(config.events),
         JobsModule.forRoot(config.jobs),
+        CacheModule.forRoot(config.cache),
         JobsModule.registerQueue({
           name: 'sample-work',
           concurrency: config.jobConcurrency,
@@ -47,6 +52,8 @@ export class AppModule {
         OrdersController,
         SampleJobsController,
         WebhooksController,
+        FlagsController,
+        CachedFlagsController,
       ],
       providers: [
         MembershipLog,
@@ -56,6 +63,7 @@ export class AppModule {
         OrderHandlers,
         SampleJobsProcessor,
         OrderWebhooks,
+        FlagsService,
       ],
     };
   }
