@@ -132,6 +132,8 @@ export class CacheNamespace<V = unknown> {
 
   /**
    * Deletes keys from every replica's L1 and from L2. With `{ manager }`, only if and when the transaction commits.
+   * @throws when L2 cannot be reached (the other replicas were then not told either): retry, or use `{ manager }`,
+   *   whose outbox retries until it succeeds.
    */
   async delete(keys: string | readonly string[], options: InvalidateOptions = {}): Promise<void> {
     const checked = list(keys, 'cache key');
@@ -140,8 +142,9 @@ export class CacheNamespace<V = unknown> {
       this.sent('outbox');
       return;
     }
-    if (checked.length === 1) await this.view.bento.delete({ key: checked[0] });
-    else await this.view.bento.deleteMany({ keys: checked });
+    // An L2 that could not be reached rejects: the caller must know the invalidation did not happen.
+    if (checked.length === 1) await this.view.bento.delete({ key: checked[0], suppressL2Errors: false });
+    else await this.view.bento.deleteMany({ keys: checked, suppressL2Errors: false });
   }
 
   /** Invalidates every entry of this namespace carrying one of `tags`. With `{ manager }`, only on commit. */
@@ -152,7 +155,7 @@ export class CacheNamespace<V = unknown> {
       this.sent('outbox');
       return;
     }
-    await this.view.bento.deleteByTag({ tags: checked });
+    await this.view.bento.deleteByTag({ tags: checked, suppressL2Errors: false });
   }
 
   private sent(via: 'bus' | 'outbox'): void {

@@ -96,7 +96,7 @@ export class CacheService extends CacheNamespace implements OnModuleInit, OnAppl
   /** Empties one namespace, or the whole cache (every namespace), on every replica and in L2. */
   async clear(namespace?: string): Promise<void> {
     if (namespace !== undefined) this.namespace(namespace);
-    await this.engine.view(namespace).bento.clear();
+    await this.engine.view(namespace).bento.clear({ suppressL2Errors: false });
   }
 
   async onApplicationShutdown(): Promise<void> {

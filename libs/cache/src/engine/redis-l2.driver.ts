@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import { RedisScript, type RedisClient } from '@shoal/cluster';
+import { RedisScript, withTimeout, type RedisClient } from '@shoal/cluster';
 import type { L2CacheDriver } from 'bentocache/types';
 import { l2FenceKey, l2ItemKey } from './cache-keys.js';
 import type { FenceRegistry } from './fence-registry.js';
@@ -22,6 +22,17 @@ return 1
 const FENCE_TTL_MS = 10 * 60_000;
 
 /**
+ * Longest an L2 operation may take. ioredis queues commands while it reconnects; without a bound, a miss during a
+ * Redis outage would wait for Redis to come back. Past it, reads count as misses (the factory runs), failed
+ * deletes reject (see CacheNamespace.delete).
+ */
+const L2_TIMEOUT_MS = 1000;
+
+function bounded<T>(operation: Promise<T>, what: string): Promise<T> {
+  return withTimeout(operation, L2_TIMEOUT_MS, `cache L2 ${what}`);
+}
+
+/**
  * BentoCache's L2 on Shoal's shared Redis connection (Redis standalone, Sentinel or Cluster). Unlike BentoCache's
  * own Redis driver it never closes the connection it was given, lays keys out for Redis Cluster (hash tags),
  * clears a namespace on every master, and fences single-flight writes.
@@ -41,42 +52,46 @@ export class RedisL2Driver implements L2CacheDriver {
 
   async get(key: string): Promise<string | undefined> {
     const itemKey = l2ItemKey(this.prefix, key);
-    const value = await this.redis.get(itemKey);
+    const value = await bounded(this.redis.get(itemKey), 'GET');
     if (value === null) return undefined;
     markL2Read(itemKey);
     return value;
   }
 
   async pull(key: string): Promise<string | undefined> {
-    return (await this.redis.getdel(l2ItemKey(this.prefix, key))) ?? undefined;
+    return (await bounded(this.redis.getdel(l2ItemKey(this.prefix, key)), 'GETDEL')) ?? undefined;
   }
 
   async set(key: string, value: string, ttl?: number): Promise<boolean> {
     const itemKey = l2ItemKey(this.prefix, key);
     const token = this.fences.take(itemKey);
     if (token !== undefined) {
-      const written = await fencedSetScript.run(
-        this.redis,
-        [itemKey, l2FenceKey(itemKey)],
-        [value, ttl ? String(Math.ceil(ttl)) : '', String(token), String(FENCE_TTL_MS)],
+      const written = await bounded(
+        fencedSetScript.run(
+          this.redis,
+          [itemKey, l2FenceKey(itemKey)],
+          [value, ttl ? String(Math.ceil(ttl)) : '', String(token), String(FENCE_TTL_MS)],
+        ),
+        'fenced SET',
       );
       if (written !== 1) this.fences.markRejected(itemKey);
       return written === 1;
     }
-    const result = ttl
-      ? await this.redis.set(itemKey, value, 'PX', Math.ceil(ttl))
-      : await this.redis.set(itemKey, value);
+    const result = await bounded(
+      ttl ? this.redis.set(itemKey, value, 'PX', Math.ceil(ttl)) : this.redis.set(itemKey, value),
+      'SET',
+    );
     return result === 'OK';
   }
 
   async delete(key: string): Promise<boolean> {
-    return (await this.redis.unlink(l2ItemKey(this.prefix, key))) > 0;
+    return (await bounded(this.redis.unlink(l2ItemKey(this.prefix, key)), 'UNLINK')) > 0;
   }
 
   async deleteMany(keys: string[]): Promise<boolean> {
     if (keys.length === 0) return true;
     // One UNLINK per key: keys of one call may live in different Redis Cluster slots.
-    await Promise.all(keys.map((key) => this.redis.unlink(l2ItemKey(this.prefix, key))));
+    await bounded(Promise.all(keys.map((key) => this.redis.unlink(l2ItemKey(this.prefix, key)))), 'UNLINK');
     return true;
   }
 
