@@ -1,5 +1,7 @@
 import { Inject, Injectable, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ClusterConnections } from '@shoal/cluster';
+import type { Observable } from 'rxjs';
+import type { BusPayload } from './bus/bus-message.codec.js';
 import { EventBus } from '@shoal/events';
 import { LockService } from '@shoal/leader';
 import type { CacheConfig } from './cache-config.js';
@@ -47,6 +49,12 @@ function singleFlightOf(
 export class CacheService extends CacheNamespace implements OnModuleInit, OnApplicationShutdown {
   private readonly namespaces = new Map<string, CacheNamespace<unknown>>();
 
+  /**
+   * What other replicas told this one over the bus (`set`, `delete`, `expire`, `clear`, with the keys and the
+   * namespace prefix), after it was applied to this replica's L1. For monitoring and for pushing changes on.
+   */
+  readonly invalidations$: Observable<BusPayload>;
+
   constructor(
     @Inject(CACHE_CONFIG) config: CacheConfig,
     @Inject(CACHE_ENGINE) private readonly engine: CacheEngine,
@@ -67,6 +75,7 @@ export class CacheService extends CacheNamespace implements OnModuleInit, OnAppl
       engine.view(),
       undefined,
     );
+    this.invalidations$ = engine.received.asObservable();
   }
 
   /** Starts listening on the bus before the app serves anything. */

@@ -21,6 +21,7 @@ export type {
   InvalidateOptions,
 } from './cache-types.js';
 export { CacheMetrics } from './cache.metrics.js';
+export type { BusPayload as CacheInvalidation } from './bus/bus-message.codec.js';
 export { CacheInvalidated } from './outbox/cache-invalidated.event.js';
 export { ShoalKeyvStore } from './nest/shoal-keyv.store.js';
 export { InvalidCacheOptionsError } from './errors/invalid-cache-options.error.js';

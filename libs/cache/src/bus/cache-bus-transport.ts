@@ -5,7 +5,7 @@ type Handler = (payload: never) => void | Promise<void>;
 
 /** What Shoal observes on a bus besides BentoCache's own handling. */
 export interface BusObserver {
-  /** A message from another node arrived (before BentoCache applies it). */
+  /** A message from another node arrived (after BentoCache applied it to L1). */
   onMessage?(payload: BusPayload): void;
   /** A message of this node went out. */
   onPublished?(payload: BusPayload): void;
@@ -84,8 +84,9 @@ export abstract class CacheBusTransport {
     if (envelope.busId === this.id) return;
     const handlers = this.handlers.get(envelope.channel);
     if (!handlers) return;
-    for (const observer of this.observers) observer.onMessage?.(envelope.payload);
+    // BentoCache's handler applies the message to L1 synchronously; observers see it applied.
     for (const handler of handlers) void handler(envelope.payload as never);
+    for (const observer of this.observers) observer.onMessage?.(envelope.payload);
   }
 
   /** Subclasses call this once the subscription is live again after a disconnection. */

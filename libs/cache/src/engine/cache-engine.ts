@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ClusterConfig, ClusterConnections } from '@shoal/cluster';
 import { BentoCache, bentostore } from 'bentocache';
 import { LRUCache } from 'lru-cache';
+import { Subject } from 'rxjs';
 import { createHash } from 'node:crypto';
 import type { CacheConfig } from '../cache-config.js';
 import type { CacheMetrics } from '../cache.metrics.js';
@@ -49,6 +50,8 @@ export class CacheEngine {
   readonly lru: LRUCache<string, L1Entry>;
   readonly fences = new FenceRegistry();
   readonly bus?: CacheBusTransport;
+  /** Invalidations received from other nodes (bus messages), as applied here. */
+  readonly received = new Subject<BusPayload>();
   private readonly bento: BentoCache<{ cache: ReturnType<typeof bentostore> }>;
   private readonly views = new Map<string, EngineView>();
   private readonly l1: LruL1Driver;
@@ -159,6 +162,7 @@ export class CacheEngine {
     bus.observe({
       onMessage: (payload) => {
         this.metrics.invalidationsReceived.inc(label);
+        this.received.next(payload);
         if (this.config.provider === 'local' && payload.type === 'set') this.adoptTagInvalidations(payload);
       },
       onPublished: () => this.metrics.invalidationsSent.inc(label),

@@ -7,17 +7,13 @@ import { ShoalKeyvStore } from './shoal-keyv.store.js';
 /** The namespace `@nestjs/cache-manager` entries live in. */
 export const NEST_CACHE_NAMESPACE = 'nest';
 
-/** A value that fails loudly when used, for apps that turned `cacheManager` off. */
-function disabled(): object {
-  return new Proxy(
-    {},
-    {
-      get: (_, property) => {
-        if (property === 'then') return undefined;
-        throw new Error('CACHE_MANAGER is off: CacheModule was given `cacheManager: false`');
-      },
-    },
-  );
+/** What `CACHE_MANAGER` is with `cacheManager: false`: every cache-manager method fails, saying why. */
+function disabled(): Record<string, () => never> {
+  const fail = (): never => {
+    throw new Error('CACHE_MANAGER is off: CacheModule was given `cacheManager: false`');
+  };
+  const methods = ['get', 'mget', 'ttl', 'set', 'mset', 'del', 'mdel', 'clear', 'wrap', 'disconnect'];
+  return Object.fromEntries(methods.map((name) => [name, fail]));
 }
 
 /**
