@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { APP_FILTER } from '@nestjs/core';
 import { CacheModule } from '@shoal/cache';
-import { ClusterModule } from '@shoal/cluster';
+import { ClusterModule, ShoalExceptionFilter } from '@shoal/cluster';
 import { EventBusModule } from '@shoal/events';
 import { JobsModule } from '@shoal/jobs';
 import { LeaderModule } from '@shoal/leader';
@@ -56,6 +57,8 @@ export class AppModule {
         CachedFlagsController,
       ],
       providers: [
+        // Shoal's input errors answer 400/413/429, an unreachable Redis or Postgres answers 503.
+        { provide: APP_FILTER, useClass: ShoalExceptionFilter },
         MembershipLog,
         SingletonRuns,
         CounterService,

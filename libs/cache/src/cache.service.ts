@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ClusterConnections } from '@shoal/cluster';
-import type { Observable } from 'rxjs';
+import { ClusterConnections, ClusterService } from '@shoal/cluster';
+import type { Observable, Subscription } from 'rxjs';
 import type { BusPayload } from './bus/bus-message.codec.js';
 import { EventBus } from '@shoal/events';
 import { LockService } from '@shoal/leader';
@@ -48,6 +48,7 @@ function singleFlightOf(
 @Injectable()
 export class CacheService extends CacheNamespace implements OnModuleInit, OnApplicationShutdown {
   private readonly namespaces = new Map<string, CacheNamespace<unknown>>();
+  private dataLoss?: Subscription;
 
   /**
    * What other replicas told this one over the bus (`set`, `delete`, `expire`, `clear`, with the keys and the
@@ -62,6 +63,7 @@ export class CacheService extends CacheNamespace implements OnModuleInit, OnAppl
     connections: ClusterConnections,
     @Optional() @Inject(LockService) locks: LockService | undefined,
     @Optional() @Inject(EventBus) events: EventBus | undefined,
+    private readonly cluster: ClusterService,
   ) {
     const apply = (invalidation: Invalidation) => this.applyNow(invalidation);
     super(
@@ -81,6 +83,11 @@ export class CacheService extends CacheNamespace implements OnModuleInit, OnAppl
   /** Starts listening on the bus before the app serves anything. */
   async onModuleInit(): Promise<void> {
     await this.engine.ready();
+    // Redis lost its data (restarted empty, flushed, failed over to an empty replica): L2 is gone and any
+    // invalidation sent meanwhile may be too, so nothing in L1 can be trusted.
+    if (this.parts.config.provider === 'redis' || this.parts.config.bus === 'redis') {
+      this.dataLoss = this.cluster.redisDataLoss$.subscribe(() => this.engine.clearL1());
+    }
   }
 
   /**
@@ -109,6 +116,7 @@ export class CacheService extends CacheNamespace implements OnModuleInit, OnAppl
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.dataLoss?.unsubscribe();
     await this.engine.close();
   }
 
