@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { APP_FILTER } from '@nestjs/core';
+import { CacheModule } from '@shoal/cache';
 import { ClusterModule, ShoalExceptionFilter } from '@shoal/cluster';
 import { EventBusModule } from '@shoal/events';
 import { JobsModule } from '@shoal/jobs';
@@ -12,6 +13,9 @@ import { SampleJobsController } from './jobs/sample-jobs.controller.js';
 import { SampleJobsProcessor } from './jobs/sample-jobs.processor.js';
 import { CounterController } from './counter/counter.controller.js';
 import { CounterService } from './counter/counter.service.js';
+import { CachedFlagsController } from './flags/cached-flags.controller.js';
+import { FlagsController } from './flags/flags.controller.js';
+import { FlagsService } from './flags/flags.service.js';
 import { OrderHandlers } from './orders/order-handlers.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { OrdersService } from './orders/orders.service.js';
@@ -33,6 +37,7 @@ export class AppModule {
         LeaderModule.forRoot(config.leader),
         EventBusModule.forRoot(config.events),
         JobsModule.forRoot(config.jobs),
+        CacheModule.forRoot(config.cache),
         JobsModule.registerQueue({
           name: 'sample-work',
           concurrency: config.jobConcurrency,
@@ -48,6 +53,8 @@ export class AppModule {
         OrdersController,
         SampleJobsController,
         WebhooksController,
+        FlagsController,
+        CachedFlagsController,
       ],
       providers: [
         // Shoal's input errors answer 400/413/429, an unreachable Redis or Postgres answers 503.
@@ -59,6 +66,7 @@ export class AppModule {
         OrderHandlers,
         SampleJobsProcessor,
         OrderWebhooks,
+        FlagsService,
       ],
     };
   }

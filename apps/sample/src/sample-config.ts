@@ -1,3 +1,4 @@
+import type { CacheModuleOptions } from '@shoal/cache';
 import type { ClusterModuleOptions } from '@shoal/cluster';
 import type { EventBusModuleOptions } from '@shoal/events';
 import type { JobsModuleOptions } from '@shoal/jobs';
@@ -11,6 +12,7 @@ export interface SampleConfig {
   readonly events: EventBusModuleOptions;
   readonly jobs: JobsModuleOptions;
   readonly jobConcurrency: number;
+  readonly cache: CacheModuleOptions;
 }
 
 function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -25,7 +27,9 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
  * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL`, `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
  * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT`, `SHOAL_LEASE_TTL` and `SHOAL_RELAY`
  * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `JOBS_CONCURRENCY`,
- * `SHOAL_JOBS_LOCK_DURATION` and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests).
+ * `SHOAL_JOBS_LOCK_DURATION` and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests);
+ * `CACHE_PROVIDER` (`local` | `redis`, default `redis` when `REDIS_URL` is set), `CACHE_SINGLE_FLIGHT` (`false` turns
+ * cluster-wide single flight off) and `CACHE_LOCK_TTL`.
  */
 export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const store = (env.SHOAL_STORE ?? 'redis') as ClusterModuleOptions['store'];
@@ -52,5 +56,20 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
       webhooks: { allowPrivateNetworks: env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true' },
     },
     jobConcurrency: optionalNumber(env, 'JOBS_CONCURRENCY') ?? 20,
+    cache: readCacheConfig(env),
+  };
+}
+
+function readCacheConfig(env: NodeJS.ProcessEnv): CacheModuleOptions {
+  const provider = env.CACHE_PROVIDER ?? (env.REDIS_URL ? 'redis' : 'local');
+  if (provider !== 'local' && provider !== 'redis') {
+    throw new Error(`CACHE_PROVIDER must be local or redis, got "${provider}"`);
+  }
+  const singleFlight = provider === 'redis' && env.CACHE_SINGLE_FLIGHT !== 'false';
+  const lockTtl = optionalNumber(env, 'CACHE_LOCK_TTL');
+  return {
+    provider,
+    ttl: 60_000,
+    singleFlight: singleFlight ? { lockTtl } : false,
   };
 }

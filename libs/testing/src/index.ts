@@ -1,5 +1,6 @@
 export { eventually, type EventuallyOptions } from './eventually.js';
 export { freePort } from './free-port.js';
+export { TcpProxy } from './tcp-proxy.js';
 export { InProcessCluster, type InProcessNode } from './in-process-cluster.js';
 export type { ExitStatus } from './managed-child.js';
 export {
