@@ -1,4 +1,4 @@
-import { registeredMetric as metric } from '@shoal/cluster';
+import { registeredMetric as metric } from '@shoal/cluster/internal';
 import { Counter, type Registry } from 'prom-client';
 
 function counter(registry: Registry, name: string, help: string, labelNames: string[]): Counter {

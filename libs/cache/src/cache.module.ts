@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { CLUSTER_CONFIG, ClusterConnections, ClusterMetrics, type ClusterConfig } from '@shoal/cluster';
+import { ClusterConnections, ClusterMetrics } from '@shoal/cluster';
+import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
 import { resolveCacheConfig, type CacheConfig } from './cache-config.js';
 import { CACHE_CONFIG, CACHE_ENGINE, NEST_CACHE_MANAGER } from './cache.constants.js';
 import { CacheMetrics } from './cache.metrics.js';

@@ -1,5 +1,5 @@
 export { CacheModule } from './cache.module.js';
-export { CACHE_ASYNC_OPTIONS_TYPE, CACHE_OPTIONS_TYPE } from './cache.module-definition.js';
+export type { CacheModuleAsyncOptions } from './cache.module-definition.js';
 export {
   CACHE_DEFAULTS,
   type CacheBusKind,
@@ -7,7 +7,6 @@ export {
   type CacheProvider,
   type SingleFlightOptions,
 } from './cache-options.js';
-export { resolveCacheConfig, type CacheConfig } from './cache-config.js';
 export { CACHE_CONFIG, NEST_CACHE_MANAGER } from './cache.constants.js';
 export { CacheService } from './cache.service.js';
 export { CacheNamespace } from './cache-namespace.js';
@@ -20,7 +19,6 @@ export type {
   GetOrSetOptions,
   InvalidateOptions,
 } from './cache-types.js';
-export { CacheMetrics } from './cache.metrics.js';
 export type { BusPayload as CacheInvalidation } from './bus/bus-message.codec.js';
 export { CacheInvalidated } from './outbox/cache-invalidated.event.js';
 export { ShoalKeyvStore } from './nest/shoal-keyv.store.js';

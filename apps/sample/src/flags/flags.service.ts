@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CacheService, type CacheNamespace, type CacheTier } from '@shoal/cache';
-import { CLUSTER_CONFIG, ClusterConnections, type ClusterConfig } from '@shoal/cluster';
+import { ClusterConnections } from '@shoal/cluster';
+import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
 import { createFlagTables, flagTables } from './flags.schema.js';
 
 /** A feature flag as stored in Postgres. */

@@ -1,4 +1,4 @@
-import { PostgresListener } from '@shoal/cluster';
+import { PostgresListener } from '@shoal/cluster/internal';
 import type { DataSource } from 'typeorm';
 import { CacheBusTransport } from './cache-bus-transport.js';
 

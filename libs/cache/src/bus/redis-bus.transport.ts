@@ -1,4 +1,5 @@
-import { duplicateConnection, type RedisClient } from '@shoal/cluster';
+import { type RedisClient } from '@shoal/cluster';
+import { duplicateConnection } from '@shoal/cluster/internal';
 import { CacheBusTransport } from './cache-bus-transport.js';
 
 /**

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { ClusterConfig, ClusterConnections } from '@shoal/cluster';
+import type { ClusterConnections } from '@shoal/cluster';
+import type { ClusterConfig } from '@shoal/cluster/internal';
 import { BentoCache, bentostore } from 'bentocache';
 import { LRUCache } from 'lru-cache';
 import { Subject } from 'rxjs';

@@ -1,5 +1,6 @@
 import { Cluster } from 'ioredis';
-import { RedisScript, withTimeout, type RedisClient } from '@shoal/cluster';
+import { type RedisClient } from '@shoal/cluster';
+import { RedisScript, withTimeout } from '@shoal/cluster/internal';
 import type { L2CacheDriver } from 'bentocache/types';
 import { l2FenceKey, l2ItemKey } from './cache-keys.js';
 import type { FenceRegistry } from './fence-registry.js';

@@ -25,6 +25,8 @@ describe('@WithLock()', () => {
       @WithLock('counter')
       async increment(): Promise<void> {}
     }
-    await expect(new Counter().increment()).rejects.toThrow(/no LockService is bound to this instance \(LeaderModule not imported/);
+    await expect(new Counter().increment()).rejects.toThrow(
+      /no LockService is bound to this instance \(LeaderModule not imported/,
+    );
   });
 });
