@@ -8,6 +8,7 @@ export { resolveClusterConfig, type ClusterConfig } from './cluster-config.js';
 export { createNodeInfo, resolveNodeId } from './node-identity.js';
 export {
   DecoratedMethodExplorer,
+  callHook,
   type DecoratedMethod,
   type DiscoverableDecorator,
 } from './discovery/decorated-methods.js';
@@ -30,3 +31,5 @@ export { withTimeout, OperationTimeoutError } from './with-timeout.js';
 export { describeZodIssue } from './validation/describe-zod-issue.js';
 export { registeredMetric } from './metrics/metric.js';
 export { SHOAL_MODULE_EXTRAS, applyShoalModuleExtras, type ShoalModuleExtras } from './module-extras.js';
+export { assertMemoryStoreAllowed } from './errors/memory-store-in-production.error.js';
+export { NAME_CHARACTERS, namePattern } from './validation/names.js';

@@ -1,4 +1,5 @@
 import { InvalidDecoratorUsageError } from '@shoal/cluster';
+import { NAME_CHARACTERS, namePattern } from '@shoal/cluster/internal';
 import type { ZodType } from 'zod';
 import { EventValidationError } from './errors/event-validation.error.js';
 import { UnknownEventError } from './errors/unknown-event.error.js';
@@ -37,11 +38,11 @@ const key = (type: string, version: number) => `${type}@v${version}`;
  * ```
  */
 export function IntegrationEvent(type: string, options: IntegrationEventOptions = {}): ClassDecorator {
-  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(type)) {
+  if (!namePattern(200).test(type)) {
     throw new InvalidDecoratorUsageError(
       '@IntegrationEvent()',
       `"${type}"`,
-      'the type must be 1-200 characters of letters, digits and . _ : -',
+      `the type must be 1-200 characters of ${NAME_CHARACTERS}`,
     );
   }
   const version = options.version ?? 1;

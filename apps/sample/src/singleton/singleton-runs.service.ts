@@ -11,6 +11,7 @@ import {
   StaleFencingTokenError,
   type LeadershipEvent,
 } from '@shoal/leader';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One recorded run of the singleton task. */
 export interface SingletonRunRow {
@@ -32,7 +33,6 @@ export interface SlowWriteResult {
 const FENCE = 'singleton-runs';
 const intervalMs = Number(process.env.SINGLETON_INTERVAL_MS ?? 1000);
 const workMs = Number(process.env.SINGLETON_WORK_MS ?? 20);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A `@Singleton() @Interval()` task: on the leader only, every `SINGLETON_INTERVAL_MS` (default 1000), it records

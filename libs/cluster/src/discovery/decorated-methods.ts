@@ -72,3 +72,18 @@ export class DecoratedMethodExplorer {
     }
   }
 }
+
+/**
+ * Calls a decorated hook (`@OnNodeJoined()`, `@OnLeadershipLost()`…) without letting it break the caller: a throw or
+ * a rejected promise is logged on `logger` with the method's name.
+ */
+export function callHook(method: DecoratedMethod<unknown>, logger: Logger, ...args: unknown[]): void {
+  const report = (error: unknown) =>
+    logger.error(`${method.className}.${method.methodName} failed: ${String(error)}`);
+  try {
+    const result = method.call(...args);
+    if (result instanceof Promise) result.catch(report);
+  } catch (error) {
+    report(error);
+  }
+}

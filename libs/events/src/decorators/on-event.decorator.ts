@@ -1,5 +1,6 @@
 import { DiscoveryService } from '@nestjs/core';
 import { InvalidDecoratorUsageError } from '@shoal/cluster';
+import { NAME_CHARACTERS, namePattern } from '@shoal/cluster/internal';
 import { eventDefinitionOf, type EventClass } from '../integration-event.decorator.js';
 import type { EventContext, TransactionalEventContext } from '../handling/event-context.js';
 import type { EventScope } from '../transport/event-transport.js';
@@ -67,8 +68,8 @@ function problemWith(options: OnEventOptions): string | undefined {
   if (![undefined, true, false, 'redis', 'postgres'].includes(options.idempotent)) {
     return `idempotent must be true, false, 'redis' or 'postgres'`;
   }
-  if (options.name !== undefined && !/^[A-Za-z0-9._:-]{1,200}$/.test(options.name)) {
-    return `name must be 1-200 characters of letters, digits and . _ : -`;
+  if (options.name !== undefined && !namePattern(200).test(options.name)) {
+    return `name must be 1-200 characters of ${NAME_CHARACTERS}`;
   }
   return undefined;
 }

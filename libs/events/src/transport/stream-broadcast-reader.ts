@@ -3,8 +3,7 @@ import { type RedisClient } from '@shoal/cluster';
 import { duplicateConnection } from '@shoal/cluster/internal';
 import type { TransportSubscription } from './event-transport.js';
 import { decodeEntry, entriesOf } from './stream-codec.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * A broadcast handler on one node: reads the type's stream with `XREAD` from the moment it started (no group, no

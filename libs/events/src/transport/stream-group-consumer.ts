@@ -4,6 +4,7 @@ import { duplicateConnection } from '@shoal/cluster/internal';
 import { DeliveryNotDoneError } from '../handling/not-done.error.js';
 import type { TransportSubscription } from './event-transport.js';
 import { decodeEntry, entriesOf, type StreamEntry } from './stream-codec.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Decides whether this node may consume an ordered group now (a lease), and keeps work under it. */
 export interface ConsumptionGate {
@@ -12,8 +13,6 @@ export interface ConsumptionGate {
   /** Registers work under the current term, so a handover waits for it. */
   track<T>(work: Promise<T>): Promise<T>;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Redis says the stream or the group is gone: Redis lost its data (restart, failover, FLUSHALL). */
 export function isGroupGone(error: unknown): boolean {
