@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { ClusterConnections, ClusterModule, ClusterService } from '@shoal/cluster';
 import { LeaderModule } from '@shoal/leader';
-import { InProcessCluster, eventually } from '@shoal/testing';
+import { InProcessCluster, eventually, seededRandom } from '@shoal/testing';
 import pg from 'pg';
 import { z } from 'zod';
 import { DeadLetters } from './dead-letters/dead-letters.service.js';
@@ -19,6 +19,8 @@ import type { EventTransport } from './transport/event-transport.js';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
+
+const random = seededRandom(20_261_201);
 
 @IntegrationEvent('test.thing-happened', {
   schema: z.object({ n: z.number().int(), note: z.string().optional() }),
@@ -68,7 +70,7 @@ class Handlers {
 
   @OnEvent(Step, { concurrency: 1 })
   async onStep(event: Step): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+    await new Promise((resolve) => setTimeout(resolve, random.between(0, 3)));
     const list = seen.steps.get(event.aggregate) ?? [];
     list.push(event.seq);
     seen.steps.set(event.aggregate, list);
@@ -132,7 +134,22 @@ describe('EventBusModule on Redis Streams + Postgres outbox (3 in-process nodes)
     await eventually(
       () => seen.group.includes(1) && seen.broadcast.filter((b) => b.endsWith(envelope.id)).length === 3,
     );
-    await new Promise((r) => setTimeout(r, 300));
+    // Acknowledged with nothing pending in the group: it cannot be delivered again.
+    const redis = new (await import('ioredis')).Redis(REDIS_URL);
+    try {
+      await eventually(
+        async () => {
+          const [pending] = (await redis.xpending(
+            `${prefix}:events:{test.thing-happened}`,
+            'Handlers.onThing',
+          )) as [number];
+          return pending === 0;
+        },
+        { what: 'nothing pending in the group' },
+      );
+    } finally {
+      redis.disconnect();
+    }
     expect(seen.group.filter((n) => n === 1)).toHaveLength(1);
     expect(new Set(seen.broadcast.filter((b) => b.endsWith(envelope.id))).size).toBe(3);
   });
@@ -150,12 +167,22 @@ describe('EventBusModule on Redis Streams + Postgres outbox (3 in-process nodes)
       }),
     ).rejects.toThrow('roll back');
     await eventually(() => seen.group.includes(2), { what: 'the committed event' });
-    await new Promise((r) => setTimeout(r, 600));
-    expect(seen.group).not.toContain(3);
-    const rows = await db.query(
-      `SELECT count(*)::int AS n FROM "${prefix}".outbox WHERE published_at IS NULL`,
+    // The rolled-back event never reached the outbox, so nothing can ever publish it; the committed one was marked.
+    const counts = async () =>
+      (
+        await db.query(
+          `SELECT count(*) FILTER (WHERE envelope->'payload'->>'n' = '3')::int AS rolled_back,
+                  count(*) FILTER (WHERE published_at IS NULL)::int AS unpublished
+           FROM "${prefix}".outbox`,
+        )
+      ).rows[0] as { rolled_back: number; unpublished: number };
+    expect(await eventually(async () => ((await counts()).unpublished === 0 ? counts() : undefined))).toEqual(
+      {
+        rolled_back: 0,
+        unpublished: 0,
+      },
     );
-    expect(rows.rows[0].n).toBe(0);
+    expect(seen.group).not.toContain(3);
   });
 
   it('rejects an invalid or oversized payload at publish, writing nothing of the transaction', async () => {

@@ -15,3 +15,4 @@ export {
 export { RedisServer, pingRedis, type RedisServerOptions } from './redis-server.js';
 export { PostgresServer, findPostgresBinDir, type PostgresServerOptions } from './postgres-server.js';
 export { MemoryMembershipHub } from '@shoal/cluster';
+export { seededRandom } from './seeded-random.js';

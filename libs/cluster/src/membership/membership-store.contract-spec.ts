@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createNodeInfo, type NodeInfo } from '../node-identity.js';
 import type { MembershipNotice, MembershipStore } from './membership-store.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '@shoal/testing';
 
 /** A store implementation under contract test: every `create()` is one more node's store on the same namespace. */
@@ -9,6 +8,8 @@ export interface MembershipStoreFixture {
   create(): Promise<MembershipStore>;
   /** Removes the namespace and closes what the fixture opened. */
   dispose(): Promise<void>;
+  /** Lets `ms` pass on the store's clock: a fake clock for memory stores, real time for Redis and Postgres. */
+  elapse(ms: number): Promise<void>;
 }
 
 const FAILURE_TIMEOUT = 600;
@@ -95,10 +96,10 @@ export function membershipStoreContract(
       await s1.beat(dead, FAILURE_TIMEOUT);
       await s2.beat(b, FAILURE_TIMEOUT);
       await s3.beat(c, FAILURE_TIMEOUT);
-      await sleep(FAILURE_TIMEOUT / 2);
+      await fixture.elapse(FAILURE_TIMEOUT / 2);
       await s2.beat(b, FAILURE_TIMEOUT);
       await s3.beat(c, FAILURE_TIMEOUT);
-      await sleep(FAILURE_TIMEOUT / 2 + 150);
+      await fixture.elapse(FAILURE_TIMEOUT / 2 + 150);
       // Not swept yet, but no longer listed: liveness is decided on read too.
       expect((await s2.list(FAILURE_TIMEOUT)).map((m) => m.id)).not.toContain(dead.id);
       const [r2, r3] = await Promise.all([s2.beat(b, FAILURE_TIMEOUT), s3.beat(c, FAILURE_TIMEOUT)]);

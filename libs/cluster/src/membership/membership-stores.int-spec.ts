@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { MemoryMembershipHub } from './memory-membership.hub.js';
-import { MemoryMembershipStore } from './memory-membership.store.js';
 import { membershipStoreContract } from './membership-store.contract-spec.js';
 import { PostgresMembershipStore } from './postgres-membership.store.js';
 import { RedisMembershipStore } from './redis-membership.store.js';
@@ -10,16 +9,12 @@ const namespace = () => `t_${Math.random().toString(36).slice(2, 10)}`;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-membershipStoreContract('memory', async () => {
-  const hub = new MemoryMembershipHub();
-  return { create: async () => new MemoryMembershipStore(hub), dispose: async () => undefined };
-});
-
 membershipStoreContract('redis', async () => {
   const prefix = namespace();
   const redis = new Redis(REDIS_URL);
   return {
     create: async () => new RedisMembershipStore(redis, prefix),
+    elapse: (ms) => sleep(ms),
     dispose: async () => {
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
@@ -37,6 +32,7 @@ membershipStoreContract('postgres', async () => {
   }).initialize();
   return {
     create: async () => new PostgresMembershipStore(dataSource, schema),
+    elapse: (ms) => sleep(ms),
     dispose: async () => {
       await dataSource.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await dataSource.destroy();

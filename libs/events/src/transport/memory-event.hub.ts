@@ -68,8 +68,19 @@ class DeliveryLine {
 
   constructor(
     private readonly take: () => string | undefined,
+    private readonly waiting: () => boolean,
     private readonly redeliveryDelayMs: number,
   ) {}
+
+  /** Nothing queued, waiting for a redelivery, or running: no delivery can happen until something is published. */
+  get idle(): boolean {
+    return (
+      this.inFlight === 0 &&
+      this.delayed === 0 &&
+      this.redeliveries.length === 0 &&
+      (!this.waiting() || this.consumers.length === 0)
+    );
+  }
 
   /** Runs `pump` in a microtask: deliveries never start in the caller's stack (e.g. `publish`). */
   schedule(): void {
@@ -221,12 +232,16 @@ export class MemoryEventHub {
     if (!line) {
       const stream = this.stream(type);
       let cursor = stream.first;
-      line = new DeliveryLine(() => {
-        cursor = Math.max(cursor, stream.first); // envelopes trimmed while the group lagged are lost
-        if (cursor >= stream.end) return undefined;
-        cursor += 1;
-        return stream.at(cursor - 1);
-      }, this.redeliveryDelayMs);
+      line = new DeliveryLine(
+        () => {
+          cursor = Math.max(cursor, stream.first); // envelopes trimmed while the group lagged are lost
+          if (cursor >= stream.end) return undefined;
+          cursor += 1;
+          return stream.at(cursor - 1);
+        },
+        () => Math.max(cursor, stream.first) < stream.end,
+        this.redeliveryDelayMs,
+      );
       byName.set(name, line);
     }
     return line;
@@ -234,7 +249,11 @@ export class MemoryEventHub {
 
   private broadcast(type: string): DeliveryLine {
     const queue: string[] = [];
-    const line = new DeliveryLine(() => queue.shift(), this.redeliveryDelayMs);
+    const line = new DeliveryLine(
+      () => queue.shift(),
+      () => queue.length > 0,
+      this.redeliveryDelayMs,
+    );
     let lines = this.broadcasts.get(type);
     if (!lines) {
       lines = new Map();
@@ -242,6 +261,18 @@ export class MemoryEventHub {
     }
     lines.set(line, queue);
     return line;
+  }
+
+  /**
+   * Whether every delivery line is drained: nothing queued for a subscribed consumer, nothing running or waiting for a
+   * redelivery. Tests wait on it instead of sleeping before they assert that nothing more arrives.
+   */
+  get idle(): boolean {
+    for (const byName of this.groups.values())
+      for (const line of byName.values()) if (!line.idle) return false;
+    for (const lines of this.broadcasts.values())
+      for (const line of lines.keys()) if (!line.idle) return false;
+    return true;
   }
 
   /** The hub used when none is given. */
