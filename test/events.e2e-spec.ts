@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { eventually } from '@shoal/testing';
+import { eventually, seededRandom } from '@shoal/testing';
 import { SampleNodes } from './support/sample-nodes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -75,11 +75,14 @@ describe('events across sample processes', () => {
         await nodes!.request(name, `/orders/bulk?count=500&users=${users}`, 'POST', 120_000);
       }
     });
+    // Kill times from a seed: SHOAL_TEST_SEED=<seed> replays a failing run.
+    const random = seededRandom();
+    console.log(`chaos seed ${random.seed}`);
     const chaos = (async () => {
       for (const victim of ['charlie', 'delta', 'charlie', 'delta']) {
-        await sleep(1500 + Math.random() * 2500);
+        await sleep(random.between(1500, 4000));
         await nodes!.node(victim).kill();
-        await sleep(300 + Math.random() * 1200);
+        await sleep(random.between(300, 1500));
         await nodes!.node(victim).start();
       }
     })();
