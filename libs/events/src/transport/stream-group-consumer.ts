@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { isStoreUnavailableError, type RedisClient } from '@shoal/cluster';
 import { duplicateConnection } from '@shoal/cluster/internal';
 import { DeliveryNotDoneError } from '../handling/not-done.error.js';
+import { AckBatcher } from './ack-batcher.js';
 import type { TransportSubscription } from './event-transport.js';
 import { decodeEntry, entriesOf, type StreamEntry } from './stream-codec.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,6 +36,7 @@ export class StreamGroupConsumer {
   private activeTerm?: number;
   private healing?: Promise<void>;
   private failingSince?: number;
+  private readonly acks: AckBatcher;
 
   constructor(
     private readonly redis: RedisClient,
@@ -43,7 +45,9 @@ export class StreamGroupConsumer {
     private readonly subscription: TransportSubscription,
     private readonly settings: { blockMs: number; claimIdleTime: number },
     private readonly gate?: ConsumptionGate,
-  ) {}
+  ) {
+    this.acks = new AckBatcher(redis, stream, subscription.name);
+  }
 
   get group(): string {
     return this.subscription.name;
@@ -265,7 +269,7 @@ export class StreamGroupConsumer {
         this.logger.error(
           `${this.group}: entry ${id} of ${this.stream} is not an event envelope; acknowledged`,
         );
-      await this.redis.xack(this.stream, this.group, id);
+      await this.acks.ack(id);
     } catch (error) {
       if (error instanceof DeliveryNotDoneError) return;
       // During an outage every acknowledgement fails: the read loop already said so once.
