@@ -74,13 +74,13 @@ export class EventsExplorer
     for (const method of this.explorer.find(OnEventMarker, '@OnEvent()')) {
       const { event, options } = method.metadata;
       const definition = eventDefinitionOf(event);
-      const name = options.name ?? `${method.className}.${method.methodName}`;
+      const name = options.group ?? `${method.className}.${method.methodName}`;
       const scope = options.scope ?? 'group';
       const concurrency = options.concurrency ?? this.config.handlers.concurrency;
       const idempotency =
         options.idempotent === 'postgres' ? 'postgres' : options.idempotent ? 'redis' : 'none';
       if (names.has(name))
-        problems.push(`two handlers are named "${name}": give one @OnEvent(..., { name })`);
+        problems.push(`two handlers share the group "${name}": give one @OnEvent(..., { group })`);
       names.add(name);
       if (scope === 'group' && !this.transport.supportsGroups) {
         problems.push(
@@ -122,6 +122,7 @@ export class EventsExplorer
         type: definition.type,
         scope,
         concurrency: scope === 'broadcast' ? 1 : concurrency,
+        startFrom: options.startFrom ?? 'earliest',
         deliver: (envelope) => invoker.deliver(envelope),
       });
     }

@@ -19,7 +19,7 @@ export class CacheInvalidationHandler {
     private readonly metrics: CacheMetrics,
   ) {}
 
-  @OnEvent(CacheInvalidated, { scope: 'broadcast', name: 'shoal.cache.invalidation' })
+  @OnEvent(CacheInvalidated, { scope: 'broadcast', group: 'shoal.cache.invalidation' })
   async apply(event: CacheInvalidated): Promise<void> {
     if (event.cache !== this.config.namespace) return;
     this.metrics.invalidationsReceived.inc({ cache: this.config.namespace, via: 'outbox' });

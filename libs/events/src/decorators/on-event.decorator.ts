@@ -27,8 +27,18 @@ export interface OnEventOptions {
    * consumes the group (a lease, needs LeaderModule), in stream order — events of one aggregate arrive in order.
    */
   concurrency?: number;
-  /** Consumer group name (default `Class.method`). Changing it starts a new group. */
-  name?: string;
+  /**
+   * The handler's consumer group: its identity in the stream, which remembers what it has handled. Default
+   * `Class.method` — so renaming the class or the method starts a *new* group (Shoal warns at start-up when a new
+   * group joins a stream that has others). Name it for handlers that may be renamed: `{ group: 'billing' }`.
+   */
+  group?: string;
+  /**
+   * Where a new group starts: `'earliest'` (default) — every event the stream still holds (up to `streams.maxLen`),
+   * so a handler added to a running system catches up; `'latest'` — only events published from now on. Ignored once
+   * the group exists, and for broadcast handlers (they always start at the end).
+   */
+  startFrom?: 'earliest' | 'latest';
 }
 
 /** What `@OnEvent` records. */
@@ -68,8 +78,11 @@ function problemWith(options: OnEventOptions): string | undefined {
   if (![undefined, true, false, 'redis', 'postgres'].includes(options.idempotent)) {
     return `idempotent must be true, false, 'redis' or 'postgres'`;
   }
-  if (options.name !== undefined && !namePattern(200).test(options.name)) {
-    return `name must be 1-200 characters of ${NAME_CHARACTERS}`;
+  if (options.group !== undefined && !namePattern(200).test(options.group)) {
+    return `group must be 1-200 characters of ${NAME_CHARACTERS}`;
+  }
+  if (options.startFrom !== undefined && options.startFrom !== 'earliest' && options.startFrom !== 'latest') {
+    return `startFrom must be 'earliest' or 'latest', got ${String(options.startFrom)}`;
   }
   return undefined;
 }

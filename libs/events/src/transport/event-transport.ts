@@ -5,7 +5,7 @@ export type EventScope = 'group' | 'broadcast';
 
 /** One handler's subscription, as a transport sees it. */
 export interface TransportSubscription {
-  /** Stable handler id (`Class.method`): the consumer group name for `group` scope. */
+  /** Stable handler id (`@OnEvent` `group`, default `Class.method`): the consumer group name for `group` scope. */
   readonly name: string;
   /** Event type consumed. */
   readonly type: string;
@@ -15,6 +15,8 @@ export interface TransportSubscription {
    * the group, in stream order.
    */
   readonly concurrency: number;
+  /** Where a group that does not exist yet starts: the oldest event the transport holds, or the next one published. */
+  readonly startFrom?: 'earliest' | 'latest';
   /**
    * Handles one delivery. Resolves when the event is done with (handled, skipped as duplicate, or dead-lettered):
    * the transport then acknowledges it. Rejects only when the event must stay unacknowledged and be delivered again.

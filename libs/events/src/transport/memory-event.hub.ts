@@ -204,7 +204,8 @@ export class MemoryEventHub {
   attach(consumer: MemoryConsumer): () => void {
     const { type, name, scope, concurrency } = consumer.subscription;
     const limit = Number.isFinite(concurrency) ? Math.max(1, Math.floor(concurrency)) : 1;
-    const line = scope === 'group' ? this.group(type, name) : this.broadcast(type);
+    const line =
+      scope === 'group' ? this.group(type, name, consumer.subscription.startFrom) : this.broadcast(type);
     line.consumers.push({ consumer, limit, running: 0 });
     line.schedule();
     return () => {
@@ -222,7 +223,7 @@ export class MemoryEventHub {
     return stream;
   }
 
-  private group(type: string, name: string): DeliveryLine {
+  private group(type: string, name: string, startFrom: 'earliest' | 'latest' = 'earliest'): DeliveryLine {
     let byName = this.groups.get(type);
     if (!byName) {
       byName = new Map();
@@ -231,7 +232,7 @@ export class MemoryEventHub {
     let line = byName.get(name);
     if (!line) {
       const stream = this.stream(type);
-      let cursor = stream.first;
+      let cursor = startFrom === 'latest' ? stream.end : stream.first;
       line = new DeliveryLine(
         () => {
           cursor = Math.max(cursor, stream.first); // envelopes trimmed while the group lagged are lost

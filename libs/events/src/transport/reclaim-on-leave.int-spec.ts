@@ -25,7 +25,7 @@ const handledAt = new Map<number, number>();
 
 @Injectable()
 class OrphanHandler {
-  @OnEvent(Orphan, { name: 'orphans' })
+  @OnEvent(Orphan, { group: 'orphans' })
   handle(event: Orphan, _context: EventContext): void {
     handledAt.set(event.n, Date.now());
   }

@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { eventually } from '@shoal/testing';
 import { Redis } from 'ioredis';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
@@ -30,8 +31,8 @@ describe('a consumer group that Redis lost', () => {
     await redis.quit();
   });
 
-  async function consume(name: string): Promise<void> {
-    stream = `${prefix}:events:{${name}}`;
+  async function consume(name: string, startFrom?: 'earliest' | 'latest', on = name): Promise<void> {
+    stream = `${prefix}:events:{${on}}`;
     consumer = new StreamGroupConsumer(
       redis,
       stream,
@@ -41,6 +42,7 @@ describe('a consumer group that Redis lost', () => {
         type: 'test.heal',
         scope: 'group',
         concurrency: 4,
+        startFrom,
         deliver: async (e) => void seen.push((e.payload as { n: number }).n),
       },
       { blockMs: 200, claimIdleTime: 60_000 },
@@ -84,5 +86,34 @@ describe('a consumer group that Redis lost', () => {
     await publish(2);
     await eventually(() => seen.length === 2, { what: 'the second' });
     expect(seen).toEqual([1, 2]);
+  });
+
+  it('a new group on a stream other groups read warns with what it will replay; startFrom latest skips the past', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      stream = `${prefix}:events:{renamed}`;
+      await redis.xgroup('CREATE', stream, 'Billing.onOrder', '0', 'MKSTREAM');
+      await publish(1, 2, 3);
+      await consume('Billing.onOrderPlaced', 'latest', 'renamed');
+      expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
+        expect.stringMatching(
+          /new consumer group "Billing\.onOrderPlaced" on .*, which groups Billing\.onOrder already read: it starts at the end/,
+        ),
+      );
+      await publish(4);
+      await eventually(() => seen.length === 1, { what: 'the event published after it started' });
+      expect(seen).toEqual([4]);
+      await consumer!.stop(1000);
+
+      warn.mockClear();
+      seen.length = 0;
+      await consume('Audit.onOrder', 'earliest', 'renamed');
+      expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
+        expect.stringMatching(/"Audit\.onOrder".*will handle up to 4 event\(s\).*\{ group \}/),
+      );
+      await eventually(() => seen.length === 4, { what: 'the whole stream replayed' });
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -59,7 +59,9 @@ export class StreamGroupConsumer {
   }
 
   async start(): Promise<void> {
-    await this.ensureGroup();
+    await this.warnIfNewGroupJoins();
+    const latest = this.subscription.startFrom === 'latest';
+    await this.ensureGroup(latest ? '$' : '0');
     this.reader = duplicateConnection(this.redis, `${this.group} reader`);
     this.running = true;
     this.loopDone = this.loop();
@@ -70,14 +72,38 @@ export class StreamGroupConsumer {
    * Used at start and to heal after Redis lost its data: nothing published since is skipped.
    * @returns whether it had to be created.
    */
-  async ensureGroup(): Promise<boolean> {
+  async ensureGroup(from: '0' | '$' = '0'): Promise<boolean> {
     try {
-      await this.redis.xgroup('CREATE', this.stream, this.group, '0', 'MKSTREAM');
+      await this.redis.xgroup('CREATE', this.stream, this.group, from, 'MKSTREAM');
       return true;
     } catch (error) {
       if (!(error instanceof Error) || !error.message.includes('BUSYGROUP')) throw error;
       return false;
     }
+  }
+
+  /**
+   * A group that is new on a stream other groups already read is usually a renamed handler: say so, with what it is
+   * about to replay and how to avoid it.
+   */
+  private async warnIfNewGroupJoins(): Promise<void> {
+    let groups: string[];
+    try {
+      const info = (await this.redis.xinfo('GROUPS', this.stream)) as unknown[][];
+      groups = info.map((fields) => String(fields[fields.indexOf('name') + 1]));
+    } catch {
+      return; // no stream yet: nothing to replay
+    }
+    if (groups.length === 0 || groups.includes(this.group)) return;
+    const length = await this.redis.xlen(this.stream);
+    const replay =
+      this.subscription.startFrom === 'latest'
+        ? 'it starts at the end of the stream (startFrom: latest)'
+        : `it starts at the beginning and will handle up to ${length} event(s) the stream holds; if it replaces a ` +
+          "renamed handler, give it that handler's group name (@OnEvent(..., { group })), or set startFrom: 'latest'";
+    this.logger.warn(
+      `new consumer group "${this.group}" on ${this.stream}, which groups ${groups.join(', ')} already read: ${replay}`,
+    );
   }
 
   /** Re-creates the group after Redis lost it; one WARN per episode, concurrent callers share the work. */

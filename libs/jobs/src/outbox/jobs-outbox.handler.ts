@@ -8,7 +8,7 @@ import { EnqueueJobRequested } from './enqueue-job-requested.event.js';
 export class JobsOutboxHandler {
   constructor(private readonly jobs: JobsService) {}
 
-  @OnEvent(EnqueueJobRequested, { name: 'shoal.jobs.enqueue' })
+  @OnEvent(EnqueueJobRequested, { group: 'shoal.jobs.enqueue' })
   async enqueue(request: EnqueueJobRequested, { envelope }: EventContext): Promise<void> {
     await this.jobs.add(request.queue, request.name, request.data, {
       idempotencyKey: request.idempotencyKey ?? envelope.id,
