@@ -12,7 +12,8 @@ import { z } from 'zod';
 import { OrderHandlers } from './order-handlers.js';
 import { OrdersService, type OrderView } from './orders.service.js';
 
-const placeOrder = z.strictObject({ userId: z.string().min(1).max(200), total: z.number().positive() });
+/** The request's shape; what makes an order valid (a positive total…) is the `OrderPlaced` event's schema. */
+const placeOrder = z.strictObject({ userId: z.string().min(1).max(200), total: z.number() });
 
 /** Orders: each one stored with its `OrderPlaced` event in one transaction. */
 @Controller('orders')
@@ -22,7 +23,10 @@ export class OrdersController {
     private readonly handlers: OrderHandlers,
   ) {}
 
-  /** `POST /orders {userId, total}` (`?fail=true` rolls the transaction back after publishing). */
+  /**
+   * `POST /orders {userId, total}` (`?fail=true` rolls the transaction back after publishing). An order its event's
+   * schema refuses (total ≤ 0) answers 400 with the validation message, through `ShoalExceptionFilter`.
+   */
   @Post()
   async place(
     @Body() body: unknown,
