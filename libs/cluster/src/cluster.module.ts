@@ -1,9 +1,14 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { createRequire } from 'node:module';
 import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { CLUSTER_CONFIG, MEMBERSHIP_STORE, NODE_INFO } from './cluster.constants.js';
 import { ClusterExplorer } from './cluster.explorer.js';
 import { ClusterMetrics } from './cluster.metrics.js';
-import { CLUSTER_MODULE_OPTIONS, ClusterConfigurableModule } from './cluster.module-definition.js';
+import {
+  CLUSTER_MODULE_OPTIONS,
+  CLUSTER_OPTIONS_TYPE,
+  ClusterConfigurableModule,
+} from './cluster.module-definition.js';
 import { ClusterService } from './cluster.service.js';
 import { resolveClusterConfig, type ClusterConfig } from './cluster-config.js';
 import type { ClusterModuleOptions } from './cluster-options.js';
@@ -72,4 +77,28 @@ import { NodeHeaderInterceptor } from './node-header.interceptor.js';
     DiscoveryModule,
   ],
 })
-export class ClusterModule extends ClusterConfigurableModule {}
+export class ClusterModule extends ClusterConfigurableModule {
+  /**
+   * With `postgres` given as a URL, Shoal opens the `DataSource` and also provides it under TypeORM's `DataSource`
+   * class, so your services inject it as usual (`constructor(private readonly dataSource: DataSource)`). With
+   * `@nestjs/typeorm`, pass its `DataSource` instead (`forRootAsync({ inject: [DataSource], ... })`): one pool.
+   */
+  static override forRoot(options: typeof CLUSTER_OPTIONS_TYPE): DynamicModule {
+    const module = super.forRoot(options);
+    if (typeof options?.postgres !== 'string') return module;
+    // Loaded only here: an app without Postgres never loads typeorm.
+    const { DataSource } = createRequire(import.meta.url)('typeorm') as typeof import('typeorm');
+    return {
+      ...module,
+      providers: [
+        ...(module.providers ?? []),
+        {
+          provide: DataSource,
+          inject: [ClusterConnections],
+          useFactory: (c: ClusterConnections) => c.postgres(),
+        },
+      ],
+      exports: [...(module.exports ?? []), DataSource],
+    };
+  }
+}

@@ -16,6 +16,7 @@ export { uuidv7 } from './envelope/uuid-v7.js';
 export { DeadLetters } from './dead-letters/dead-letters.service.js';
 export type { DeadLetter, DeadLetterStore } from './dead-letters/dead-letter.js';
 export { OutboxMessage } from './outbox/outbox-message.entity.js';
+export { eventsEntities } from './outbox/events-entities.js';
 export { ShoalOutboxMigration1795300000000 } from './outbox/outbox.migration.js';
 export type { EventScope } from './transport/event-transport.js';
 export { MemoryEventHub } from './transport/memory-event.hub.js';
