@@ -1,0 +1,5 @@
+/** The README's feature flag. */
+export interface Flag {
+  name: string;
+  enabled: boolean;
+}
