@@ -62,6 +62,14 @@ export class ClusterService
     if (connections.hasRedis) this.epoch = new RedisEpochWatch(connections.redis(), config.prefix);
   }
 
+  /**
+   * The namespace of this cluster's Redis keys and Postgres schema (ClusterModule `prefix`, default `shoal`). Use it
+   * for your own keys and tables too, so two clusters sharing one Redis or Postgres stay apart.
+   */
+  get prefix(): string {
+    return this.config.prefix;
+  }
+
   /** This node. */
   get self(): NodeInfo {
     return this.node;

@@ -13,6 +13,7 @@ import {
 } from './leader.module-definition.js';
 import type { LeaderModuleOptions } from './leader-options.js';
 import { LeaderService } from './leader.service.js';
+import { LeaseReleases } from './leases/lease-releases.js';
 import { createLeaseStore } from './leases/create-lease-store.js';
 import { LockService } from './locks/lock.service.js';
 import { SingletonContext } from './singleton/singleton-context.js';
@@ -44,6 +45,7 @@ import { LeaderWatchdog } from './watchdog/leader-watchdog.js';
       useFactory: (config: LeaderConfig, cluster: ClusterMetrics) =>
         new LeaderMetrics(config.metricsRegistry ?? cluster.registry),
     },
+    LeaseReleases,
     LeaderService,
     LockService,
     FencingService,

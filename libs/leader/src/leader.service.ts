@@ -11,6 +11,7 @@ import { Subject, type Observable } from 'rxjs';
 import { leaseNameSchema, type LeaderConfig } from './leader-config.js';
 import { DEFAULT_LEASE, LEADER_CONFIG, LEASE_STORE } from './leader.constants.js';
 import { LeaderMetrics } from './leader.metrics.js';
+import { LeaseReleases } from './leases/lease-releases.js';
 import { LeaseParticipant } from './leases/lease-participant.js';
 import type { LeaseStore } from './leases/lease-store.js';
 import type { LeadershipEvent, LeaseHolderView, LeaseTerm } from './leases/lease-term.js';
@@ -37,6 +38,7 @@ export class LeaderService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(LEASE_STORE) private readonly store: LeaseStore,
     private readonly cluster: ClusterService,
     private readonly metrics: LeaderMetrics,
+    private readonly releases: LeaseReleases,
   ) {
     this.participate(DEFAULT_LEASE);
     for (const lease of config.leases) this.participate(lease);
@@ -99,7 +101,10 @@ export class LeaderService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.store.init((lease) => this.participants.get(lease)?.wake());
+    await this.store.init((lease) => {
+      this.participants.get(lease)?.wake();
+      this.releases.notify(lease);
+    });
     this.started = true;
     for (const participant of this.participants.values()) participant.start();
   }

@@ -1,6 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { ClusterConnections } from '@shoal/cluster';
-import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
+import { Injectable } from '@nestjs/common';
+import { ClusterConnections, ClusterService } from '@shoal/cluster';
 import { WithLock } from '@shoal/leader';
 
 /** A Redis counter updated by read-modify-write: correct across replicas only because of `@WithLock`. */
@@ -9,10 +8,10 @@ export class CounterService {
   private readonly key: string;
 
   constructor(
+    private readonly cluster: ClusterService,
     private readonly connections: ClusterConnections,
-    @Inject(CLUSTER_CONFIG) config: ClusterConfig,
   ) {
-    this.key = `${config.prefix}:sample:counter`;
+    this.key = `${this.cluster.prefix}:sample:counter`;
   }
 
   @WithLock('sample-counter', { ttl: 5000, wait: 30_000 })

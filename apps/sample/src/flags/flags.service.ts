@@ -1,7 +1,6 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { CacheService, type CacheNamespace, type CacheTier } from '@shoal/cache';
-import { ClusterConnections } from '@shoal/cluster';
-import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
+import { ClusterConnections, ClusterService } from '@shoal/cluster';
 import { createFlagTables, flagTables } from './flags.schema.js';
 
 /** A feature flag as stored in Postgres. */
@@ -28,16 +27,16 @@ export class FlagsService implements OnModuleInit {
   private loadsInFlight = 0;
 
   constructor(
+    private readonly cluster: ClusterService,
     private readonly connections: ClusterConnections,
     cache: CacheService,
-    @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
   ) {
-    this.tables = flagTables(config.prefix);
+    this.tables = flagTables(this.cluster.prefix);
     this.cache = cache.namespace<Flag>('flags');
   }
 
   async onModuleInit(): Promise<void> {
-    await createFlagTables(this.connections.postgres('the sample app'), this.config.prefix);
+    await createFlagTables(this.connections.postgres('the sample app'), this.cluster.prefix);
   }
 
   /**

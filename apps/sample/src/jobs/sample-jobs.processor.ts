@@ -1,6 +1,5 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ClusterConnections, ClusterService } from '@shoal/cluster';
-import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
 import { Process, Processor, type JobContext } from '@shoal/jobs';
 
 /** Runs the sample's jobs: each run is recorded (key, node), so tests can count runs and duplicates. */
@@ -13,15 +12,14 @@ export class SampleJobsProcessor implements OnModuleInit {
   constructor(
     private readonly connections: ClusterConnections,
     private readonly cluster: ClusterService,
-    @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
   ) {
-    this.table = `"${config.prefix}"."job_runs"`;
+    this.table = `"${cluster.prefix}"."job_runs"`;
   }
 
   async onModuleInit(): Promise<void> {
     await this.connections.postgres().transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [this.table]);
-      await manager.query(`CREATE SCHEMA IF NOT EXISTS "${this.config.prefix}"`);
+      await manager.query(`CREATE SCHEMA IF NOT EXISTS "${this.cluster.prefix}"`);
       await manager.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
         id bigserial PRIMARY KEY, key text NOT NULL, node_id text NOT NULL, job_id text NOT NULL,
         finished_at timestamptz NOT NULL DEFAULT now())`);

@@ -1,6 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ClusterConnections, ClusterService } from '@shoal/cluster';
-import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
 import { OnEvent, type EventContext, type TransactionalEventContext } from '@shoal/events';
 import { OrderPlaced } from './order-placed.event.js';
 import { orderTables } from './orders.schema.js';
@@ -14,9 +13,8 @@ export class OrderHandlers {
   constructor(
     private readonly connections: ClusterConnections,
     private readonly cluster: ClusterService,
-    @Inject(CLUSTER_CONFIG) config: ClusterConfig,
   ) {
-    this.tables = orderTables(config.prefix);
+    this.tables = orderTables(cluster.prefix);
   }
 
   /** Once per event across the cluster, exactly once in effect: the row is written with the inbox row. */

@@ -1,6 +1,5 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { ClusterConnections } from '@shoal/cluster';
-import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { ClusterConnections, ClusterService } from '@shoal/cluster';
 import { EventBus } from '@shoal/events';
 import { randomUUID } from 'node:crypto';
 import { OrderPlaced } from './order-placed.event.js';
@@ -23,15 +22,15 @@ export class OrdersService implements OnModuleInit {
   private readonly tables: ReturnType<typeof orderTables>;
 
   constructor(
+    private readonly cluster: ClusterService,
     private readonly connections: ClusterConnections,
     private readonly bus: EventBus,
-    @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
   ) {
-    this.tables = orderTables(config.prefix);
+    this.tables = orderTables(this.cluster.prefix);
   }
 
   async onModuleInit(): Promise<void> {
-    await createOrderTables(this.connections.postgres('the sample app'), this.config.prefix);
+    await createOrderTables(this.connections.postgres('the sample app'), this.cluster.prefix);
   }
 
   /**

@@ -1,7 +1,6 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { ClusterConnections, ClusterService } from '@shoal/cluster';
-import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
 import {
   FencingService,
   OnLeadershipLost,
@@ -50,9 +49,8 @@ export class SingletonRuns implements OnModuleInit {
     private readonly cluster: ClusterService,
     private readonly fencing: FencingService,
     private readonly context: SingletonContext,
-    @Inject(CLUSTER_CONFIG) config: ClusterConfig,
   ) {
-    this.table = `"${config.prefix}"."singleton_runs"`;
+    this.table = `"${cluster.prefix}"."singleton_runs"`;
   }
 
   async onModuleInit(): Promise<void> {

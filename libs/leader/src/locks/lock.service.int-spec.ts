@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Injectable, Module } from '@nestjs/common';
-import { ClusterConnections, ClusterModule, type RedisClient } from '@shoal/cluster';
+import { ClusterModule, type ClusterModuleOptions } from '@shoal/cluster';
 import { InProcessCluster } from '@shoal/testing';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import { LockKeyError } from '../errors/lock-key.error.js';
 import { LockTimeoutError } from '../errors/lock-timeout.error.js';
 import { LeaderModule } from '../leader.module.js';
@@ -9,14 +11,15 @@ import { LockService } from './lock.service.js';
 import { WithLock } from './with-lock.decorator.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+let prefix = '';
+/** Where the counter lives: not the cluster's connection, so both lock backends guard the same kind of resource. */
+const store = new Redis(REDIS_URL, { lazyConnect: true });
 
 @Injectable()
 class Counter {
-  constructor(private readonly connections: ClusterConnections) {}
-
-  private get redis(): RedisClient {
-    return this.connections.redis();
+  private get redis(): Redis {
+    return store;
   }
 
   /** A read-modify-write that loses updates without the lock. */
@@ -36,31 +39,44 @@ class Counter {
 @Module({})
 class LockTestModule {}
 
-describe('LockService and @WithLock (3 in-process nodes on Redis)', () => {
+const backends: [string, 'redis' | 'leases', () => ClusterModuleOptions][] = [
+  ['Redis', 'redis', () => ({ redis: REDIS_URL })],
+  ['Postgres lease rows', 'leases', () => ({ postgres: DATABASE_URL, store: 'postgres' })],
+];
+
+describe.each(backends)('LockService and @WithLock (3 in-process nodes, locks on %s)', (_, kind, options) => {
   let group: InProcessCluster;
   let locks: LockService[];
 
   beforeAll(async () => {
+    prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
     group = await InProcessCluster.start(3, (i) => ({
       module: LockTestModule,
-      imports: [ClusterModule.forRoot({ redis: REDIS_URL, prefix, nodeId: `l${i}` }), LeaderModule.forRoot()],
+      imports: [ClusterModule.forRoot({ ...options(), prefix, nodeId: `l${i}` }), LeaderModule.forRoot()],
       providers: [Counter],
     }));
     locks = group.all(LockService);
+    expect(locks[0].backendKind).toBe(kind);
   });
 
   afterAll(async () => {
-    const redis = group.nodes[0].app.get(ClusterConnections).redis();
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    const keys = await store.keys(`${prefix}:*`);
+    if (keys.length > 0) await store.del(...keys);
+    const redis = new Redis(REDIS_URL);
+    const clusterKeys = await redis.keys(`${prefix}:*`);
+    if (clusterKeys.length > 0) await redis.del(...clusterKeys);
+    await redis.quit();
     await group.close();
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${prefix}" CASCADE`);
+    await client.end();
   });
 
   it('keeps 300 concurrent read-modify-write increments from 3 nodes exact', async () => {
     const counters = group.all(Counter);
     await Promise.all(Array.from({ length: 300 }, (_, i) => counters[i % 3].increment()));
-    const redis = group.nodes[0].app.get(ClusterConnections).redis();
-    expect(await redis.get(`${prefix}:counter`)).toBe('300');
+    expect(await store.get(`${prefix}:counter`)).toBe('300');
   });
 
   it('tryLock does not wait, lock() waits only up to `wait`, and tokens only grow', async () => {
@@ -94,3 +110,5 @@ describe('LockService and @WithLock (3 in-process nodes on Redis)', () => {
     );
   });
 });
+
+afterAll(() => store.disconnect());

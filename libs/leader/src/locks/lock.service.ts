@@ -1,40 +1,51 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { ClusterConnections, type RedisClient } from '@shoal/cluster';
+import { ClusterConnections } from '@shoal/cluster';
 import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
-import Redlock, { Lock } from 'redlock';
-import { randomBytes } from 'node:crypto';
-
-/** Lock values: a random prefix per process plus a counter — unique per acquisition, as redlock needs. */
-const HOLDER_PREFIX = randomBytes(12).toString('hex');
 import { LockLostError } from '../errors/lock-lost.error.js';
 import { LockTimeoutError } from '../errors/lock-timeout.error.js';
 import type { LeaderConfig } from '../leader-config.js';
 import { LEASE_NAME_PATTERN, leaseNameSchema } from '../leader-config.js';
-import { LEADER_CONFIG } from '../leader.constants.js';
+import { LEADER_CONFIG, LEASE_STORE } from '../leader.constants.js';
 import { LeaderMetrics } from '../leader.metrics.js';
+import type { LeaseStore } from '../leases/lease-store.js';
+import type { HeldLock, LockBackend } from './lock-backend.js';
 import type { LockHandle, LockOptions } from './lock-handle.js';
-import { acquireLockScript } from './lock-token.script.js';
+import { LeaseLockBackend } from './lease-lock.backend.js';
+import { LocalTurns } from './local-turns.js';
+import { LeaseReleases } from '../leases/lease-releases.js';
+import { RedisLockBackend } from './redis-lock.backend.js';
 
 /**
- * Distributed mutual exclusion on Redis (redlock), with automatic extension while held, bounded waiting, and a
- * fencing token per acquisition.
+ * Distributed mutual exclusion with automatic extension while held, bounded waiting, and a fencing token per
+ * acquisition — on Redis (redlock) when ClusterModule has Redis, else on the lease store (Postgres rows).
  *
- * A Redis lock makes contention rare and cheap; it cannot make a paused holder stop writing. Where two holders at
- * once would corrupt data, have the resource check the token (see `FencingService`).
+ * A lock makes contention rare and cheap; it cannot make a paused holder stop writing. Where two holders at once
+ * would corrupt data, have the resource check the token (see `FencingService`).
  */
 @Injectable()
 export class LockService implements OnApplicationShutdown {
   private readonly logger = new Logger('Shoal:Locks');
   private readonly held = new Set<LockHandle>();
-  private acquisitions = 0;
-  private client?: { redis: RedisClient; redlock: Redlock };
+  private readonly backend: LockBackend;
+  private readonly turns = new LocalTurns();
 
   constructor(
-    private readonly connections: ClusterConnections,
-    @Inject(CLUSTER_CONFIG) private readonly cluster: ClusterConfig,
+    connections: ClusterConnections,
+    @Inject(CLUSTER_CONFIG) cluster: ClusterConfig,
     @Inject(LEADER_CONFIG) private readonly config: LeaderConfig,
+    @Inject(LEASE_STORE) leases: LeaseStore,
     private readonly metrics: LeaderMetrics,
-  ) {}
+    private readonly releases: LeaseReleases,
+  ) {
+    this.backend = connections.hasRedis
+      ? new RedisLockBackend(connections.redis(), cluster.prefix)
+      : new LeaseLockBackend(leases);
+  }
+
+  /** Where locks live: `redis`, or `leases` (the lease store: Postgres or memory). */
+  get backendKind(): 'redis' | 'leases' {
+    return this.backend instanceof RedisLockBackend ? 'redis' : 'leases';
+  }
 
   /** One attempt: the lock, or null when someone else holds it. */
   async tryLock(key: string, options: LockOptions = {}): Promise<LockHandle | null> {
@@ -54,20 +65,29 @@ export class LockService implements OnApplicationShutdown {
     const ttl = this.ttlOf(options);
     const wait = options.wait ?? this.config.locks.wait;
     const started = performance.now();
-    for (;;) {
-      const handle = await this.attempt(checked, ttl);
-      if (handle) {
-        this.metrics.lockOutcomes.inc({ outcome: 'acquired' });
-        this.metrics.lockAcquireSeconds.observe((performance.now() - started) / 1000);
-        return handle;
+    const timeout = () => {
+      this.metrics.lockOutcomes.inc({ outcome: 'timeout' });
+      return new LockTimeoutError(checked, wait);
+    };
+    // Callers on this node wait their turn locally; only the one whose turn it is asks the store.
+    if (!(await this.turns.take(checked, started + wait))) throw timeout();
+    try {
+      for (;;) {
+        const handle = await this.attempt(checked, ttl, () => this.turns.pass(checked));
+        if (handle) {
+          this.metrics.lockOutcomes.inc({ outcome: 'acquired' });
+          this.metrics.lockAcquireSeconds.observe((performance.now() - started) / 1000);
+          return handle;
+        }
+        const waited = performance.now() - started;
+        if (waited >= wait) throw timeout();
+        const pause = this.config.locks.retryDelay + Math.random() * this.config.locks.retryJitter;
+        // On the lease store a release is announced: try again at once instead of at the next poll.
+        await this.releases.next(`lock:${checked}`, Math.min(pause, wait - waited));
       }
-      const waited = performance.now() - started;
-      if (waited >= wait) {
-        this.metrics.lockOutcomes.inc({ outcome: 'timeout' });
-        throw new LockTimeoutError(checked, wait);
-      }
-      const pause = this.config.locks.retryDelay + Math.random() * this.config.locks.retryJitter;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, wait - waited)));
+    } catch (error) {
+      this.turns.pass(checked);
+      throw error;
     }
   }
 
@@ -104,36 +124,20 @@ export class LockService implements OnApplicationShutdown {
     return ttl;
   }
 
-  /** Redis and redlock, created on first use so apps without Redis can still use the rest of LeaderModule. */
-  private redis(): { redis: RedisClient; redlock: Redlock } {
-    if (!this.client) {
-      const redis = this.connections.redis('LockService');
-      this.client = { redis, redlock: new Redlock([redis], { retryCount: 0, driftFactor: 0.01 }) };
-    }
-    return this.client;
+  private async attempt(key: string, ttl: number, onRelease?: () => void): Promise<LockHandle | null> {
+    const held = await this.backend.acquire(key, ttl);
+    return held ? this.hold(key, held, ttl, onRelease) : null;
   }
 
-  private async attempt(key: string, ttl: number): Promise<LockHandle | null> {
-    const { redis, redlock } = this.redis();
-    const resource = `${this.cluster.prefix}:lock:{${key}}`;
-    const value = `${HOLDER_PREFIX}:${(this.acquisitions += 1)}`; // unique per acquisition, no crypto call
-    // One round trip: the lock and its fencing token together (redlock's own acquire would need a second one).
-    const token = await acquireLockScript.run(redis, [resource, `${resource}:token`], [value, ttl]);
-    if (token === null) return null;
-    // From here on redlock owns the lock: extension and release use its compare-and-set scripts.
-    const lock = new Lock(redlock, [resource], value, [], Date.now() + ttl - Math.round(ttl * 0.01) - 2);
-    return this.hold(key, Number(token), lock, ttl);
-  }
-
-  private hold(key: string, token: number, acquired: Lock, ttl: number): LockHandle {
+  private hold(key: string, held: HeldLock, ttl: number, onRelease?: () => void): LockHandle {
+    const { token } = held;
     // The AbortController is made only if someone reads `signal` (most callers never do).
     let controller: AbortController | undefined;
     let lost: LockLostError | undefined;
-    let lock = acquired;
     let released = false;
     const extend = async () => {
       try {
-        lock = await lock.extend(ttl);
+        await held.extend(ttl);
         if (!released) timer = setTimeout(() => void extend(), ttl / 2);
       } catch (error) {
         if (released) return;
@@ -158,9 +162,8 @@ export class LockService implements OnApplicationShutdown {
         released = true;
         clearTimeout(timer);
         this.held.delete(handle);
-        await lock
-          .release()
-          .catch((error: unknown) => this.logger.debug(`release "${key}": ${String(error)}`));
+        await held.release();
+        onRelease?.();
       },
     };
     this.held.add(handle);

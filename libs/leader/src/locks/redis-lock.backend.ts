@@ -1,0 +1,46 @@
+import type { RedisClient } from '@shoal/cluster';
+import Redlock, { Lock } from 'redlock';
+import { randomBytes } from 'node:crypto';
+import type { HeldLock, LockBackend } from './lock-backend.js';
+import { acquireLockScript } from './lock-token.script.js';
+
+/** Lock values: a random prefix per process plus a counter — unique per acquisition, as redlock needs. */
+const HOLDER_PREFIX = randomBytes(12).toString('hex');
+
+/** Locks on Redis: one Lua round trip takes the lock and draws its token; redlock extends and releases it. */
+export class RedisLockBackend implements LockBackend {
+  private readonly redlock: Redlock;
+  private acquisitions = 0;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+  ) {
+    this.redlock = new Redlock([redis], { retryCount: 0, driftFactor: 0.01 });
+  }
+
+  async acquire(key: string, ttlMs: number): Promise<HeldLock | null> {
+    const resource = `${this.prefix}:lock:{${key}}`;
+    const value = `${HOLDER_PREFIX}:${(this.acquisitions += 1)}`; // unique per acquisition, no crypto call
+    // One round trip: the lock and its fencing token together (redlock's own acquire would need a second one).
+    const token = await acquireLockScript.run(this.redis, [resource, `${resource}:token`], [value, ttlMs]);
+    if (token === null) return null;
+    // From here on redlock owns the lock: extension and release use its compare-and-set scripts.
+    let lock = new Lock(
+      this.redlock,
+      [resource],
+      value,
+      [],
+      Date.now() + ttlMs - Math.round(ttlMs * 0.01) - 2,
+    );
+    return {
+      token: Number(token),
+      extend: async (ttl) => {
+        lock = await lock.extend(ttl);
+      },
+      release: async () => {
+        await lock.release().catch(() => undefined);
+      },
+    };
+  }
+}
