@@ -57,7 +57,9 @@ export class EventBus {
     const envelopes = this.envelop(list, options);
     if (envelopes.length === 0) return envelopes;
     const via = options.manager ? 'outbox' : 'direct';
-    if (options.manager) {
+    if (options.manager && this.transport.publishWithin) {
+      await this.transport.publishWithin(options.manager, envelopes);
+    } else if (options.manager) {
       if (!this.outbox)
         throw new Error('publishing through the outbox needs a Postgres connection in ClusterModule');
       await this.outbox.write(options.manager, envelopes);

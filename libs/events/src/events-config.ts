@@ -24,6 +24,7 @@ export interface EventsConfig {
     readonly idempotencyWindow: number;
   };
   readonly streams: { readonly maxLen: number; readonly claimIdleTime: number };
+  readonly log: { readonly retention: number; readonly pollInterval: number };
   readonly shutdownGracePeriod: number;
   readonly metricsRegistry?: Registry;
   readonly memoryHub?: MemoryEventHub;
@@ -56,6 +57,7 @@ const schema = z
       })
       .optional(),
     streams: z.strictObject({ maxLen: count.optional(), claimIdleTime: ms.optional() }).optional(),
+    log: z.strictObject({ retention: ms.optional(), pollInterval: ms.optional() }).optional(),
     shutdownGracePeriod: z.number().int().nonnegative().optional(),
     metricsRegistry: z.instanceof(Registry).optional(),
     memoryHub: z.instanceof(MemoryEventHub).optional(),
@@ -99,6 +101,7 @@ export function resolveEventsConfig(options: EventBusModuleOptions = {}): Events
       backoff: { ...d.handlers.backoff, ...options.handlers?.backoff },
     },
     streams: { ...d.streams, ...options.streams },
+    log: { ...d.log, ...options.log },
     shutdownGracePeriod: options.shutdownGracePeriod ?? d.shutdownGracePeriod,
     metricsRegistry: options.metricsRegistry,
     memoryHub: options.memoryHub,

@@ -3,7 +3,10 @@ import type { MemoryEventHub } from './transport/memory-event.hub.js';
 
 /** Options of `EventBusModule.forRoot()`. Every duration is in milliseconds. */
 export interface EventBusModuleOptions {
-  /** `redis` (Streams; default when ClusterModule has Redis), `postgres` (LISTEN/NOTIFY, broadcast only), `memory`. */
+  /**
+   * `redis` (Streams; default when ClusterModule has Redis), `postgres` (an event log table with claims and
+   * LISTEN/NOTIFY wake-ups; default without Redis), `memory` (one process).
+   */
   transport?: 'redis' | 'postgres' | 'memory';
   /** Largest serialized payload accepted by `publish`. Default 262144 (256 KiB). */
   maxPayloadBytes?: number;
@@ -46,6 +49,13 @@ export interface EventBusModuleOptions {
     /** A message pending this long on a live consumer is taken over (hung handler). Default 60000. */
     claimIdleTime?: number;
   };
+  /** The Postgres event log (`transport: 'postgres'`). */
+  log?: {
+    /** Events are deleted from the log after this long (handlers lagging more lose them). Default 7 days. */
+    retention?: number;
+    /** Polling fallback when no NOTIFY wakes a reader. Default 1000. */
+    pollInterval?: number;
+  };
   /** At shutdown, how long running handlers get to finish. Default 10000. */
   shutdownGracePeriod?: number;
   /** Registry for event metrics. Default: the ClusterModule one. */
@@ -69,5 +79,6 @@ export const EVENTS_DEFAULTS = {
     idempotencyWindow: 7 * DAY,
   },
   streams: { maxLen: 100_000, claimIdleTime: 60_000 },
+  log: { retention: 7 * DAY, pollInterval: 1000 },
   shutdownGracePeriod: 10_000,
 } as const;

@@ -31,6 +31,7 @@ import { OutboxEpoch } from './outbox/outbox-epoch.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { outboxDdl } from './outbox/outbox-schema.js';
 import type { EventTransport, TransportSubscription } from './transport/event-transport.js';
+import { PostgresLogTransport } from './transport/postgres-log/postgres-log.transport.js';
 import { RedisStreamsTransport } from './transport/redis-streams.transport.js';
 
 /**
@@ -87,12 +88,9 @@ export class EventsExplorer
           `${name}: scope 'group' needs the Redis Streams transport (configure redis in ClusterModule)`,
         );
       }
-      if (
-        scope === 'group' &&
-        concurrency === 1 &&
-        this.transport instanceof RedisStreamsTransport &&
-        !this.leader
-      ) {
+      const distributed =
+        this.transport instanceof RedisStreamsTransport || this.transport instanceof PostgresLogTransport;
+      if (scope === 'group' && concurrency === 1 && distributed && !this.leader) {
         problems.push(
           `${name}: ordered handlers (concurrency 1) need LeaderModule: import LeaderModule.forRoot(), or pass it ` +
             'in EventBusModule.forRoot({ imports: [...] }) when it is not global',
@@ -166,11 +164,14 @@ export class EventsExplorer
         void transport.recoverFromDataLoss();
         this.relay?.recheckEpoch();
       });
+    }
+    const reclaimable = transport.reclaim?.bind(transport);
+    if (reclaimable) {
       const reclaim = () =>
-        void transport.reclaim(
+        void reclaimable(
           (id) => this.cluster.isMember(id),
           (key) => this.cluster.owns(key),
-        );
+        ).catch((error: unknown) => this.logger.debug(`reclaim failed: ${String(error)}`));
       // Messages of a node that left are taken over as soon as membership says so; the timer covers the rest.
       this.membership = this.cluster.events$.subscribe((event) => {
         if (event.type === 'left') reclaim();

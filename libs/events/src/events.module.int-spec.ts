@@ -18,7 +18,7 @@ import type { EventTransport } from './transport/event-transport.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
+let prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
 
 const random = seededRandom(20_261_201);
 
@@ -53,6 +53,9 @@ const seen = {
   poison: 0,
   poisonOk: [] as number[],
 };
+function resetSeen(): void {
+  Object.assign(seen, { group: [], broadcast: [], steps: new Map(), poison: 0, poisonOk: [] });
+}
 
 @Injectable()
 class Handlers {
@@ -89,12 +92,14 @@ class Handlers {
 @Module({})
 class EventsTestModule {}
 
-function node(index: number): DynamicModule {
-  return {
+type Backend = 'redis' | 'postgres';
+
+function nodeOn(backend: Backend) {
+  return (index: number): DynamicModule => ({
     module: EventsTestModule,
     imports: [
       ClusterModule.forRoot({
-        redis: REDIS_URL,
+        ...(backend === 'redis' ? { redis: REDIS_URL } : { store: 'postgres' as const }),
         postgres: DATABASE_URL,
         prefix,
         nodeId: `e${index}`,
@@ -102,19 +107,30 @@ function node(index: number): DynamicModule {
         failureTimeout: 1000,
       }),
       LeaderModule.forRoot({ leaseTtl: 1000 }),
-      EventBusModule.forRoot({ maxPayloadBytes: 10_000, relay: { pollInterval: 200 } }),
+      EventBusModule.forRoot({
+        maxPayloadBytes: 10_000,
+        relay: { pollInterval: 200 },
+        log: { pollInterval: 200 },
+      }),
     ],
     providers: [Handlers],
-  };
+  });
 }
 
-describe('EventBusModule on Redis Streams + Postgres outbox (3 in-process nodes)', () => {
+const backends: [string, Backend][] = [
+  ['Redis Streams + Postgres outbox', 'redis'],
+  ['Postgres alone (event log)', 'postgres'],
+];
+
+describe.each(backends)('EventBusModule on %s (3 in-process nodes)', (_, backend) => {
   let group: InProcessCluster;
   let bus: EventBus;
   let db: pg.Pool;
 
   beforeAll(async () => {
-    group = await InProcessCluster.start(3, node);
+    prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
+    resetSeen();
+    group = await InProcessCluster.start(3, nodeOn(backend));
     bus = group.nodes[0].app.get(EventBus);
     db = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
   }, 30_000);
@@ -129,27 +145,33 @@ describe('EventBusModule on Redis Streams + Postgres outbox (3 in-process nodes)
     await db.end();
   });
 
+  /** Whether the group has nothing delivered but not done (so nothing can come again). */
+  async function nothingPending(group: string, type: string): Promise<boolean> {
+    if (backend === 'postgres') {
+      const rows = await db.query(
+        `SELECT count(*)::int AS n FROM "${prefix}".event_claims WHERE group_name = $1 AND NOT done`,
+        [group],
+      );
+      return rows.rows[0].n === 0;
+    }
+    const redis = new (await import('ioredis')).Redis(REDIS_URL);
+    try {
+      const [pending] = (await redis.xpending(`${prefix}:events:{${type}}`, group)) as [number];
+      return pending === 0;
+    } finally {
+      redis.disconnect();
+    }
+  }
+
   it('delivers a direct publish once per group handler and once per node to a broadcast handler', async () => {
     const [envelope] = await bus.publish(new ThingHappened(1));
     await eventually(
       () => seen.group.includes(1) && seen.broadcast.filter((b) => b.endsWith(envelope.id)).length === 3,
     );
-    // Acknowledged with nothing pending in the group: it cannot be delivered again.
-    const redis = new (await import('ioredis')).Redis(REDIS_URL);
-    try {
-      await eventually(
-        async () => {
-          const [pending] = (await redis.xpending(
-            `${prefix}:events:{test.thing-happened}`,
-            'Handlers.onThing',
-          )) as [number];
-          return pending === 0;
-        },
-        { what: 'nothing pending in the group' },
-      );
-    } finally {
-      redis.disconnect();
-    }
+    // Done with nothing pending in the group: it cannot be delivered again.
+    await eventually(() => nothingPending('Handlers.onThing', 'test.thing-happened'), {
+      what: 'nothing pending in the group',
+    });
     expect(seen.group.filter((n) => n === 1)).toHaveLength(1);
     expect(new Set(seen.broadcast.filter((b) => b.endsWith(envelope.id))).size).toBe(3);
   });
@@ -167,13 +189,16 @@ describe('EventBusModule on Redis Streams + Postgres outbox (3 in-process nodes)
       }),
     ).rejects.toThrow('roll back');
     await eventually(() => seen.group.includes(2), { what: 'the committed event' });
-    // The rolled-back event never reached the outbox, so nothing can ever publish it; the committed one was marked.
+    // The rolled-back event was never written (outbox or, on Postgres alone, the event log), so nothing can ever
+    // deliver it; the committed one was published.
+    const table = backend === 'redis' ? 'outbox' : 'event_log';
+    const unpublished = backend === 'redis' ? 'published_at IS NULL' : 'false';
     const counts = async () =>
       (
         await db.query(
           `SELECT count(*) FILTER (WHERE envelope->'payload'->>'n' = '3')::int AS rolled_back,
-                  count(*) FILTER (WHERE published_at IS NULL)::int AS unpublished
-           FROM "${prefix}".outbox`,
+                  count(*) FILTER (WHERE ${unpublished})::int AS unpublished
+           FROM "${prefix}".${table}`,
         )
       ).rows[0] as { rolled_back: number; unpublished: number };
     expect(await eventually(async () => ((await counts()).unpublished === 0 ? counts() : undefined))).toEqual(

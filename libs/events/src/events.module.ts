@@ -4,6 +4,7 @@ import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
 import { LeaderService } from '@shoal/leader';
 import { DeadLetters } from './dead-letters/dead-letters.service.js';
 import { MemoryDeadLetterStore } from './dead-letters/memory-dead-letter.store.js';
+import { PostgresDeadLetterStore } from './dead-letters/postgres-dead-letter.store.js';
 import { RedisDeadLetterStore } from './dead-letters/redis-dead-letter.store.js';
 import { EventBus } from './event-bus.js';
 import { resolveEventsConfig, type EventsConfig } from './events-config.js';
@@ -45,10 +46,12 @@ import { createEventTransport, transportKind } from './transport/create-transpor
     {
       provide: DEAD_LETTER_STORE,
       inject: [EVENTS_CONFIG, CLUSTER_CONFIG, ClusterConnections],
-      useFactory: (config: EventsConfig, cluster: ClusterConfig, connections: ClusterConnections) =>
-        transportKind(config, connections) === 'redis'
-          ? new RedisDeadLetterStore(connections.redis(), cluster.prefix)
-          : new MemoryDeadLetterStore(),
+      useFactory: (config: EventsConfig, cluster: ClusterConfig, connections: ClusterConnections) => {
+        const kind = transportKind(config, connections);
+        if (kind === 'redis') return new RedisDeadLetterStore(connections.redis(), cluster.prefix);
+        if (kind === 'postgres') return new PostgresDeadLetterStore(connections.postgres(), cluster.prefix);
+        return new MemoryDeadLetterStore();
+      },
     },
     {
       provide: OUTBOX_WRITER,

@@ -5,7 +5,7 @@ import type { EventsConfig } from '../events-config.js';
 import type { EventTransport } from './event-transport.js';
 import { MemoryEventHub } from './memory-event.hub.js';
 import { MemoryEventTransport } from './memory.transport.js';
-import { PostgresNotifyTransport } from './postgres-notify.transport.js';
+import { PostgresLogTransport } from './postgres-log/postgres-log.transport.js';
 import { RedisStreamsTransport } from './redis-streams.transport.js';
 import type { ConsumptionGate } from './stream-group-consumer.js';
 
@@ -49,10 +49,12 @@ export function createEventTransport(
         gateFor(leader),
       );
     case 'postgres':
-      return new PostgresNotifyTransport(
+      return new PostgresLogTransport(
         connections.postgres('The Postgres event transport'),
         cluster.prefix,
         node.id,
+        { ...config.log, claimIdleTime: config.streams.claimIdleTime },
+        gateFor(leader),
       );
     case 'memory':
       assertMemoryStoreAllowed('event transport', config.allowMemoryStoreInProduction, 'transport');

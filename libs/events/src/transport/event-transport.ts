@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 
 /** How a handler receives events. */
@@ -25,16 +26,26 @@ export interface TransportSubscription {
 }
 
 /**
- * Moves envelopes between nodes. Implementations: Redis Streams (groups and broadcast), Postgres LISTEN/NOTIFY
- * (broadcast only), memory (one process).
+ * Moves envelopes between nodes. Implementations: Redis Streams, the Postgres event log, memory (one process); all
+ * with groups and broadcast.
  */
 export interface EventTransport {
   /** Whether `group` scope is supported (competing consumers, at-least-once). */
   readonly supportsGroups: boolean;
   /** Publishes; resolves once the transport has durably accepted every envelope, in order. */
   publish(envelopes: readonly EventEnvelope[]): Promise<void>;
+  /**
+   * A transport that lives in the app's database publishes inside the caller's transaction itself: the events exist
+   * if and only if it commits, with no outbox row and no relay in between.
+   */
+  publishWithin?(manager: EntityManager, envelopes: readonly EventEnvelope[]): Promise<void>;
   /** Starts consuming for one handler. Called after `publish` may already be in use. */
   subscribe(subscription: TransportSubscription): Promise<void>;
+  /**
+   * Takes over what consumers that are no longer members left unfinished; `owns(key)` picks one survivor where only
+   * one may act. Called when membership reports a node gone, and on a timer.
+   */
+  reclaim?(isMember: (id: string) => boolean, owns: (key: string) => boolean): Promise<void>;
   /** Stops taking new deliveries and waits (bounded) for the ones running. */
   stop(graceMs: number): Promise<void>;
   /** Releases what the transport opened (never the shared connections). */

@@ -2,8 +2,12 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { LocalTurns } from './local-turns.js';
 
 describe('LocalTurns', () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('gives the turn at once when nobody has it, then to waiters in arrival order', async () => {
     const turns = new LocalTurns();

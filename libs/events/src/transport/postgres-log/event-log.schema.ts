@@ -1,0 +1,43 @@
+/** Table names of the Postgres event log in `schema`. */
+export function eventLogTables(schema: string) {
+  const t = (name: string) => `"${schema}"."${name}"`;
+  return {
+    log: t('event_log'),
+    groups: t('event_groups'),
+    claims: t('event_claims'),
+    channel: `${schema}_event_log`,
+  };
+}
+
+/**
+ * DDL of the Postgres event log (idempotent):
+ * - `event_log`: every published envelope, in `seq` order, kept for the retention;
+ * - `event_groups`: per consumer group, the `cursor` below which every event of its type is done;
+ * - `event_claims`: deliveries above the cursor — claimed by a node until `claimed_until`, or done.
+ */
+export function eventLogDdl(schema: string): string[] {
+  const { log, groups, claims } = eventLogTables(schema);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${log} (
+       seq bigserial PRIMARY KEY,
+       type text NOT NULL,
+       envelope jsonb NOT NULL,
+       created_at timestamptz NOT NULL DEFAULT now()
+     )`,
+    `CREATE INDEX IF NOT EXISTS event_log_type_seq ON ${log} (type, seq)`,
+    `CREATE INDEX IF NOT EXISTS event_log_created_at ON ${log} (created_at)`,
+    `CREATE TABLE IF NOT EXISTS ${groups} (
+       name text PRIMARY KEY,
+       type text NOT NULL,
+       cursor bigint NOT NULL
+     )`,
+    `CREATE TABLE IF NOT EXISTS ${claims} (
+       group_name text NOT NULL,
+       seq bigint NOT NULL,
+       node text NOT NULL,
+       claimed_until timestamptz NOT NULL,
+       done boolean NOT NULL DEFAULT false,
+       PRIMARY KEY (group_name, seq)
+     )`,
+  ];
+}

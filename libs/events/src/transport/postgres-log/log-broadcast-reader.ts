@@ -1,0 +1,125 @@
+import { Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DataSource } from 'typeorm';
+import type { EventEnvelope } from '../../envelope/event-envelope.js';
+import type { TransportSubscription } from '../event-transport.js';
+import { eventLogTables } from './event-log.schema.js';
+
+interface LogRow {
+  seq: string;
+  envelope: EventEnvelope;
+  settled: boolean;
+}
+
+/**
+ * A broadcast handler on one node, on the Postgres event log: reads its type from the end of the log as it was at
+ * start, in `seq` order, one delivery at a time, with its own cursor in memory. Events younger than `settleMs` are
+ * read again until they settle (a sequence value can commit after a higher one) and deduplicated, so none is
+ * skipped while the node runs.
+ */
+export class LogBroadcastReader {
+  private readonly logger = new Logger('Shoal:Events');
+  private readonly log: string;
+  /** Every event at or below this seq was delivered (or predates the start). */
+  private settledCursor = '0';
+  /** Delivered events above the settled cursor. */
+  private readonly recent = new Set<string>();
+  private running = false;
+  private loopDone?: Promise<void>;
+  private wakeUp?: () => void;
+  private woken = false;
+  private failing = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    schema: string,
+    private readonly subscription: TransportSubscription,
+    private readonly settings: { pollInterval: number; settleMs: number },
+  ) {
+    this.log = eventLogTables(schema).log;
+  }
+
+  get type(): string {
+    return this.subscription.type;
+  }
+
+  async start(): Promise<void> {
+    const [row] = (await this.dataSource.query(
+      `SELECT COALESCE(max(seq), 0)::text AS seq FROM ${this.log}`,
+    )) as {
+      seq: string;
+    }[];
+    this.settledCursor = row.seq;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    this.running = false;
+    this.wake();
+    await Promise.race([this.loopDone?.catch(() => undefined), sleep(graceMs)]);
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      try {
+        const rows = (await this.dataSource.query(
+          `SELECT l.seq::text AS seq, l.envelope, l.created_at < now() - make_interval(secs => $3 / 1000.0) AS settled
+           FROM ${this.log} l WHERE l.type = $1 AND l.seq > $2 ORDER BY l.seq LIMIT 1000`,
+          [this.type, this.settledCursor, this.settings.settleMs],
+        )) as LogRow[];
+        if (this.failing) {
+          this.failing = false;
+          this.logger.log(`${this.subscription.name}: reading the event log again`);
+        }
+        let fresh = 0;
+        let settledRun = true;
+        for (const row of rows) {
+          if (!this.running) return;
+          if (!this.recent.has(row.seq)) {
+            fresh += 1;
+            await this.subscription.deliver(row.envelope).catch((error: unknown) => {
+              this.logger.warn(
+                `${this.subscription.name}: broadcast ${row.envelope.id} not handled: ${String(error)}`,
+              );
+            });
+          }
+          // The cursor moves only over a settled, gapless prefix; newer events stay in `recent`.
+          if (settledRun && row.settled) {
+            this.settledCursor = row.seq;
+            this.recent.delete(row.seq);
+          } else {
+            settledRun = false;
+            this.recent.add(row.seq);
+          }
+        }
+        if (fresh === 0) await this.idle();
+      } catch (error) {
+        if (!this.running) return;
+        if (!this.failing) {
+          this.logger.warn(
+            `${this.subscription.name}: reading the event log failed, retrying: ${String(error)}`,
+          );
+        }
+        this.failing = true;
+        await sleep(500);
+      }
+    }
+  }
+
+  private async idle(): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return;
+    }
+    const woken = new Promise<void>((resolve) => (this.wakeUp = resolve));
+    await Promise.race([woken, sleep(this.settings.pollInterval)]);
+    this.wakeUp = undefined;
+    this.woken = false;
+  }
+}
