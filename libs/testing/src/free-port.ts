@@ -1,18 +1,29 @@
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 
-/**
- * Finds a TCP port that is free on 127.0.0.1 right now: listens on port 0, reads the port the kernel picked,
- * and closes the listener again. Another process may still take the port before the caller binds it, so use
- * it promptly.
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Below Linux's ephemeral range (32768+): a port a test server gives up while it restarts is not taken meanwhile by
+ * some process's outgoing connection. */
+const LOW = 10_000;
+const HIGH = 32_000;
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-      const { port } = server.address() as AddressInfo;
-      server.close((err) => (err ? reject(err) : resolve(port)));
-    });
+    server.once('error', () => resolve(false));
+    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * Finds a TCP port that is free on 127.0.0.1 right now, chosen at random below the kernel's ephemeral range: test
+ * servers that stop and restart on their port (Redis, Postgres) are not raced by outgoing connections, and parallel
+ * test workers rarely pick the same one. Another process may still take it before the caller binds it, so use it
+ * promptly.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free port found between ${LOW} and ${HIGH}`);
 }

@@ -16,69 +16,89 @@ interface NotificationClient {
 }
 
 /**
- * A dedicated Postgres connection that `LISTEN`s on one channel and reconnects with backoff when it breaks.
- * Taken from the app's TypeORM pool through a query runner, so it needs no extra connection settings.
+ * One `LISTEN` connection per `DataSource`, shared by every `PostgresListener` of the process on it (membership,
+ * leases, the outbox relay, the event log, the cache bus…): the connection budget of a replica is its pool plus one.
+ * It reconnects with backoff when it breaks, listens again on every channel, and tells every listener, since
+ * notifications sent meanwhile are lost.
  */
-export class PostgresListener {
+class SharedListenConnection {
   private readonly logger = new Logger('Shoal:PostgresListener');
+  private readonly channels = new Map<string, Set<PostgresListener>>();
   private active?: { runner: QueryRunner; client: NotificationClient };
-  private closed = false;
+  private connecting?: Promise<void>;
   private retryTimer?: NodeJS.Timeout;
+  private broken = false;
 
   private readonly onNotification = (message: Notification): void => {
-    if (message.channel === this.channel && message.payload !== undefined) this.onPayload(message.payload);
+    if (message.payload === undefined) return;
+    for (const listener of this.channels.get(message.channel) ?? []) listener.deliver(message.payload);
   };
   private readonly onError = (error: Error): void => {
-    if (this.closed) return;
-    this.logger.warn(`LISTEN ${this.channel}: ${error.message}; reconnecting`);
+    if (this.channels.size === 0) return;
+    if (!this.broken) this.logger.warn(`LISTEN connection: ${error.message}; reconnecting`);
+    this.broken = true;
     void this.release().then(() => this.scheduleRetry(1));
   };
 
-  /**
-   * @param onReconnect called after a reconnection: notifications sent while disconnected are lost, so the owner
-   * re-reads its state.
-   */
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly channel: string,
-    private readonly onPayload: (payload: string) => void,
-    private readonly onReconnect: () => void = () => undefined,
-  ) {}
+  constructor(private readonly dataSource: DataSource) {}
 
-  /** Connects and listens; rejects if the first connection fails. */
-  async start(): Promise<void> {
-    await this.connect(0);
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.retryTimer);
-    await this.release();
-  }
-
-  private async connect(attempt: number): Promise<void> {
-    if (this.closed) return;
-    const runner = this.dataSource.createQueryRunner();
+  /** Listens on the listener's channel; rejects if there is no connection and the first attempt fails. */
+  async add(listener: PostgresListener): Promise<void> {
+    const set = this.channels.get(listener.channel) ?? new Set<PostgresListener>();
+    const fresh = set.size === 0;
+    set.add(listener);
+    this.channels.set(listener.channel, set);
     try {
-      const client = (await runner.connect()) as NotificationClient;
-      client.on('notification', this.onNotification);
-      client.on('error', this.onError);
-      this.active = { runner, client };
-      await client.query(`LISTEN "${this.channel}"`);
-      if (attempt > 0) this.onReconnect();
+      if (!this.active) await this.connect(0);
+      else if (fresh) await this.active.client.query(`LISTEN "${listener.channel}"`);
     } catch (error) {
-      await this.release();
-      await runner.release().catch(() => undefined);
-      if (attempt === 0) throw error;
-      this.logger.debug(`LISTEN ${this.channel} retry ${attempt}: ${String(error)}`);
-      this.scheduleRetry(attempt + 1);
+      this.remove(listener);
+      throw error;
     }
   }
 
+  /** Stops delivering to the listener; the connection goes back to the pool when nobody listens any more. */
+  remove(listener: PostgresListener): Promise<void> {
+    const set = this.channels.get(listener.channel);
+    set?.delete(listener);
+    if (set?.size === 0) {
+      this.channels.delete(listener.channel);
+      void this.active?.client.query(`UNLISTEN "${listener.channel}"`).catch(() => undefined);
+    }
+    if (this.channels.size > 0) return Promise.resolve();
+    clearTimeout(this.retryTimer);
+    return this.release();
+  }
+
+  private connect(attempt: number): Promise<void> {
+    this.connecting ??= (async () => {
+      const runner = this.dataSource.createQueryRunner();
+      try {
+        const client = (await runner.connect()) as NotificationClient;
+        client.on('notification', this.onNotification);
+        client.on('error', this.onError);
+        this.active = { runner, client };
+        for (const channel of this.channels.keys()) await client.query(`LISTEN "${channel}"`);
+        if (attempt > 0) {
+          if (this.broken) this.logger.log('LISTEN connection back');
+          this.broken = false;
+          for (const set of this.channels.values()) for (const listener of set) listener.reconnected();
+        }
+      } catch (error) {
+        await this.release();
+        await runner.release().catch(() => undefined);
+        if (attempt === 0) throw error;
+        this.logger.debug(`LISTEN retry ${attempt}: ${String(error)}`);
+        this.scheduleRetry(attempt + 1);
+      }
+    })().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
   private scheduleRetry(attempt: number): void {
-    if (this.closed) return;
-    const delay = Math.min(100 * 2 ** attempt, 5000);
-    this.retryTimer = setTimeout(() => void this.connect(attempt), delay);
+    if (this.channels.size === 0) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.connect(attempt), Math.min(100 * 2 ** attempt, 5000));
   }
 
   private async release(): Promise<void> {
@@ -87,9 +107,55 @@ export class PostgresListener {
     if (!active) return;
     active.client.off('notification', this.onNotification);
     active.client.off('error', this.onError);
-    await withTimeout(active.client.query(`UNLISTEN "${this.channel}"`), 1000, 'UNLISTEN').catch(
-      () => undefined,
-    );
+    await withTimeout(active.client.query('UNLISTEN *'), 1000, 'UNLISTEN').catch(() => undefined);
     if (!active.runner.isReleased) await active.runner.release().catch(() => undefined);
+  }
+}
+
+const shared = new WeakMap<DataSource, SharedListenConnection>();
+
+/**
+ * Listens on one Postgres channel, through the process's shared `LISTEN` connection for that `DataSource`, and
+ * survives that connection breaking (with `onReconnect`, so the owner re-reads what it may have missed).
+ */
+export class PostgresListener {
+  private closed = false;
+  private readonly connection: SharedListenConnection;
+
+  /**
+   * @param onReconnect called after a reconnection: notifications sent while disconnected are lost, so the owner
+   * re-reads its state.
+   */
+  constructor(
+    dataSource: DataSource,
+    readonly channel: string,
+    private readonly onPayload: (payload: string) => void,
+    private readonly onReconnect: () => void = () => undefined,
+  ) {
+    let connection = shared.get(dataSource);
+    if (!connection) shared.set(dataSource, (connection = new SharedListenConnection(dataSource)));
+    this.connection = connection;
+  }
+
+  /** Listens; rejects if the shared connection is down and the first attempt to open it fails. */
+  async start(): Promise<void> {
+    this.closed = false;
+    await this.connection.add(this);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.connection.remove(this);
+  }
+
+  /** @internal */
+  deliver(payload: string): void {
+    if (!this.closed) this.onPayload(payload);
+  }
+
+  /** @internal */
+  reconnected(): void {
+    if (!this.closed) this.onReconnect();
   }
 }
