@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Injectable, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  type OnGatewayDisconnect,
+} from '@nestjs/websockets';
+import { ClusterModule, ClusterService } from '@shoal/cluster';
+import { eventually } from '@shoal/testing';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { Registry } from 'prom-client';
+import type { Socket } from 'socket.io';
+import { io, type Socket as ClientSocket } from 'socket.io-client';
+import { firstValueFrom, take, toArray, filter } from 'rxjs';
+import { PresenceService } from './presence/presence.service.js';
+import type { RealtimeAdapterKind } from './realtime-options.js';
+import { RealtimeModule } from './realtime.module.js';
+import { RealtimeService } from './realtime.service.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+@Injectable()
+@WebSocketGateway({ namespace: '/live' })
+class LiveGateway implements OnGatewayDisconnect {
+  disconnects = 0;
+
+  @SubscribeMessage('join')
+  async join(@ConnectedSocket() socket: Socket, @MessageBody() body: { room: string }) {
+    await socket.join(body.room);
+    return { ok: true };
+  }
+
+  async handleDisconnect(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    this.disconnects += 1;
+  }
+}
+
+@Module({})
+class TestAppModule {}
+
+function appModule(adapter: RealtimeAdapterKind, prefix: string, nodeId: string, sockets: boolean): DynamicModule {
+  const postgres = adapter === 'postgres';
+  return {
+    module: TestAppModule,
+    imports: [
+      ClusterModule.forRoot({
+        redis: postgres ? undefined : REDIS_URL,
+        postgres: postgres ? DATABASE_URL : undefined,
+        prefix,
+        nodeId,
+        heartbeatInterval: 200,
+        failureTimeout: 1000,
+        metricsRegistry: new Registry(),
+      }),
+      RealtimeModule.forRoot({
+        adapter,
+        sockets,
+        namespace: '/live',
+        queryTimeout: 500,
+        fanoutProbeInterval: 200,
+        authenticate: (handshake) => {
+          const token = (handshake.auth as { token?: string }).token;
+          return token?.startsWith('user:') ? { id: token.slice(5) } : null;
+        },
+      }),
+    ],
+    providers: sockets ? [LiveGateway] : [],
+  };
+}
+
+async function start(adapter: RealtimeAdapterKind, prefix: string, nodeId: string, sockets = true) {
+  const app = await NestFactory.create(appModule(adapter, prefix, nodeId, sockets), { logger: ['error', 'warn'] });
+  app.enableShutdownHooks();
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return { app, url: `http://127.0.0.1:${address.port}` };
+}
+
+function connect(url: string, token?: string): Promise<ClientSocket> {
+  const socket = io(`${url}/live`, { auth: token ? { token } : {}, transports: ['websocket'], reconnection: false });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+function received(socket: ClientSocket, event: string): unknown[] {
+  const seen: unknown[] = [];
+  socket.on(event, (data: unknown) => seen.push(data));
+  return seen;
+}
+
+async function cleanup(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS "${prefix}" CASCADE`);
+  await client.end();
+}
+
+describe.each(['redis', 'sharded', 'streams', 'postgres'] as const)('RealtimeModule on the %s adapter', (adapter) => {
+  const prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
+  let a: { app: INestApplication; url: string };
+  let b: { app: INestApplication; url: string };
+  let emitOnly: { app: INestApplication; url: string };
+  const clients: ClientSocket[] = [];
+
+  beforeAll(async () => {
+    [a, b, emitOnly] = await Promise.all([
+      start(adapter, prefix, 'node-a'),
+      start(adapter, prefix, 'node-b'),
+      start(adapter, prefix, 'node-e', false),
+    ]);
+    await eventually(() => a.app.get(ClusterService).size === 3, { timeoutMs: 5000, what: 'three members' });
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await Promise.all([a, b, emitOnly].map((n) => n?.app.close()));
+    await cleanup(prefix);
+  });
+
+  it('delivers an emit from any replica, including an emit-only one, to every socket exactly once', async () => {
+    const onA = await connect(a.url, 'user:ada');
+    const onB = await connect(b.url, 'user:bob');
+    clients.push(onA, onB);
+    for (const socket of [onA, onB]) expect(await socket.emitWithAck('join', { room: 'orders' })).toEqual({ ok: true });
+    const seenA = received(onA, 'ping');
+    const seenB = received(onB, 'ping');
+    a.app.get(RealtimeService).to('orders').emit('ping', { from: 'a' });
+    b.app.get(RealtimeService).to('orders').emit('ping', { from: 'b' });
+    emitOnly.app.get(RealtimeService).to('orders').emit('ping', { from: 'e' });
+    await eventually(() => seenA.length >= 3 && seenB.length >= 3, { what: 'three pings each' });
+    await new Promise((resolve) => setTimeout(resolve, 200)); // a duplicate would arrive by now
+    for (const seen of [seenA, seenB]) {
+      expect(seen.map((p) => (p as { from: string }).from).sort()).toEqual(['a', 'b', 'e']);
+    }
+    const toBob = received(onB, 'notice');
+    const toAda = received(onA, 'notice');
+    emitOnly.app.get(RealtimeService).toUser('bob').emit('notice', 'hi bob');
+    await eventually(() => toBob.length === 1, { what: "bob's notice" });
+    expect(toAda).toEqual([]);
+  });
+
+  it('refuses a handshake without a valid token with a readable error', async () => {
+    await expect(connect(a.url)).rejects.toThrow('unauthorized');
+    await expect(connect(b.url, 'forged')).rejects.toThrow('unauthorized');
+  });
+
+  it('counts presence and answers cluster queries from every replica', async () => {
+    const second = await connect(b.url, 'user:ada');
+    clients.push(second);
+    const presence = emitOnly.app.get(PresenceService);
+    await eventually(async () => (await presence.sockets('ada')).sockets === 2, { what: 'ada on two replicas' });
+    expect(await presence.sockets('ada')).toEqual({ online: true, sockets: 2, nodes: ['node-a', 'node-b'] });
+    expect(await presence.totals()).toEqual({ users: 2, sockets: 3 });
+    const sockets = await emitOnly.app.get(RealtimeService).in('orders').fetchSockets();
+    expect(sockets.map((s) => s.userId).sort()).toEqual(['ada', 'bob']);
+    expect(await a.app.get(RealtimeService).socketCount()).toBe(3);
+  });
+
+  it('streams a room as SSE on one replica from an emit on another', async () => {
+    const events = b.app.get(RealtimeService).roomEvents('orders');
+    const next = firstValueFrom(events.pipe(filter((m) => m.type === 'sse'), take(2), toArray()));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    a.app.get(RealtimeService).to('orders').emit('sse', { n: 1 });
+    emitOnly.app.get(RealtimeService).to('orders').emit('sse', { n: 2 });
+    const messages = await next;
+    expect(messages.map((m) => JSON.parse(m.data as string))).toEqual([{ n: 1 }, { n: 2 }]);
+    if (adapter === 'streams') expect(messages.every((m) => typeof m.id === 'string')).toBe(true);
+  });
+});
