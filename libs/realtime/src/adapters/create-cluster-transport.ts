@@ -10,7 +10,7 @@ import {
 import type { Pool, PoolConfig } from 'pg';
 import type { DataSource } from 'typeorm';
 import { ClusterMessageEmitter } from '../emitters/cluster-message-emitter.js';
-import { PostgresRoomEmitter } from '../emitters/postgres-room-emitter.js';
+import { postgresClusterPublisher } from '../emitters/postgres-cluster-publisher.js';
 import { RedisRoomEmitter } from '../emitters/redis-room-emitter.js';
 import { MemoryMessenger } from '../query/memory-messenger.js';
 import { PostgresMessenger } from '../query/postgres-messenger.js';
@@ -138,7 +138,7 @@ export async function createClusterTransport(
         return {
           kind: 'postgres',
           serverOptions: {},
-          emitter: new PostgresRoomEmitter(pool, options),
+          emitter: new ClusterMessageEmitter(postgresClusterPublisher(pool, options)),
           messenger,
           close: closePool,
         };
