@@ -2,6 +2,8 @@ import type { ClusterModuleOptions } from '@shoal/cluster';
 import type { EventBusModuleOptions } from '@shoal/events';
 import type { JobsModuleOptions } from '@shoal/jobs';
 import type { LeaderModuleOptions } from '@shoal/leader';
+import type { RealtimeAdapterKind } from '@shoal/realtime';
+import { DEVELOPMENT_AUTH_SECRET } from './realtime/sample-auth.js';
 
 /** The sample app's settings, all from the environment. */
 export interface SampleConfig {
@@ -11,6 +13,11 @@ export interface SampleConfig {
   readonly events: EventBusModuleOptions;
   readonly jobs: JobsModuleOptions;
   readonly jobConcurrency: number;
+  readonly realtime: {
+    readonly adapter?: RealtimeAdapterKind;
+    readonly sockets: boolean;
+    readonly authSecret: string;
+  };
 }
 
 function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -25,7 +32,9 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
  * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL`, `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
  * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT`, `SHOAL_LEASE_TTL` and `SHOAL_RELAY`
  * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `JOBS_CONCURRENCY`,
- * `SHOAL_JOBS_LOCK_DURATION` and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests).
+ * `SHOAL_JOBS_LOCK_DURATION` and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests), `SHOAL_SOCKETS`
+ * (`false`: this replica serves no sockets but emits), `SHOAL_SOCKET_ADAPTER` (`redis` | `sharded` | `streams` |
+ * `postgres`) and `SAMPLE_AUTH_SECRET` (signs the live feed's tokens; a development default).
  */
 export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const store = (env.SHOAL_STORE ?? 'redis') as ClusterModuleOptions['store'];
@@ -52,5 +61,10 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
       webhooks: { allowPrivateNetworks: env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true' },
     },
     jobConcurrency: optionalNumber(env, 'JOBS_CONCURRENCY') ?? 20,
+    realtime: {
+      adapter: (env.SHOAL_SOCKET_ADAPTER || undefined) as RealtimeAdapterKind | undefined,
+      sockets: env.SHOAL_SOCKETS !== 'false',
+      authSecret: env.SAMPLE_AUTH_SECRET || DEVELOPMENT_AUTH_SECRET,
+    },
   };
 }

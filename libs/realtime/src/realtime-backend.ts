@@ -29,7 +29,12 @@ export class RealtimeBackend implements BroadcastBackend {
     @Inject(PRESENCE_STORE) private readonly store: PresenceStore,
   ) {}
 
-  emit(target: BroadcastTarget, event: string, args: readonly unknown[], kind: 'room' | 'user' | 'all'): void {
+  emit(
+    target: BroadcastTarget,
+    event: string,
+    args: readonly unknown[],
+    kind: 'room' | 'user' | 'all',
+  ): void {
     const emitter = this.emitterFor();
     emitter.emit(target, event, args);
     this.metrics.emits.inc({ target: kind, via: emitter.via });
@@ -57,10 +62,17 @@ export class RealtimeBackend implements BroadcastBackend {
     const timeout = this.runtime.config.queryTimeout;
     const started = Date.now();
     const targets = await this.socketNodes(timeout);
-    const result = await this.queries.ask(kind, target, targets, Math.max(1, timeout - (Date.now() - started)));
+    const result = await this.queries.ask(
+      kind,
+      target,
+      targets,
+      Math.max(1, timeout - (Date.now() - started)),
+    );
     if (result.missing.length > 0) {
       this.metrics.partialQueries.inc();
-      this.logger.debug(`cluster query answered without ${result.missing.join(', ')} (no answer in ${timeout} ms)`);
+      this.logger.debug(
+        `cluster query answered without ${result.missing.join(', ')} (no answer in ${timeout} ms)`,
+      );
     }
     return [...own, ...result.answers];
   }

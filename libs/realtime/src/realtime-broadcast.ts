@@ -11,7 +11,8 @@ export interface BroadcastBackend {
   userRoom(userId: string): string;
 }
 
-const list = (value: string | readonly string[]): string[] => (typeof value === 'string' ? [value] : [...value]);
+const list = (value: string | readonly string[]): string[] =>
+  typeof value === 'string' ? [value] : [...value];
 
 /**
  * A selection of sockets anywhere in the cluster — a namespace, rooms, users, exclusions — and what can be done to
@@ -38,7 +39,10 @@ export class RealtimeBroadcast {
   /** Adds every socket of these users (their user rooms), on every replica. */
   toUser(userId: string | readonly string[]): RealtimeBroadcast {
     const rooms = list(userId).map((id) => this.backend.userRoom(id));
-    return this.with({ rooms: [...this.target.rooms, ...rooms] }, this.target.rooms.length === 0 || this.users);
+    return this.with(
+      { rooms: [...this.target.rooms, ...rooms] },
+      this.target.rooms.length === 0 || this.users,
+    );
   }
 
   /** Leaves out sockets in any of these rooms. */

@@ -39,7 +39,8 @@ export interface AvailableConnections {
 }
 
 const ms = z.number().int('must be a whole number of milliseconds').positive('must be above 0');
-const fn = (what: string) => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', `must be ${what}`);
+const fn = (what: string) =>
+  z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', `must be ${what}`);
 
 const schema = z.strictObject({
   adapter: z.enum(['redis', 'sharded', 'streams', 'postgres', 'memory']).optional(),
@@ -64,23 +65,35 @@ const schema = z.strictObject({
   allowMemoryAdapterInProduction: z.boolean().optional(),
 });
 
-function crossChecks(options: RealtimeModuleOptions, adapter: RealtimeAdapterKind, connections: AvailableConnections) {
+function crossChecks(
+  options: RealtimeModuleOptions,
+  adapter: RealtimeAdapterKind,
+  connections: AvailableConnections,
+) {
   const problems: string[] = [];
   const needsRedis = adapter === 'redis' || adapter === 'sharded' || adapter === 'streams';
   if (needsRedis && !connections.hasRedis) {
-    problems.push(`\`adapter\` is '${adapter}' but ClusterModule has no \`redis\`: give it one, or use adapter: 'postgres'`);
+    problems.push(
+      `\`adapter\` is '${adapter}' but ClusterModule has no \`redis\`: give it one, or use adapter: 'postgres'`,
+    );
   }
   if (adapter === 'postgres' && !connections.hasPostgres) {
-    problems.push("`adapter` is 'postgres' but ClusterModule has no `postgres`: give it one, or use a Redis adapter");
+    problems.push(
+      "`adapter` is 'postgres' but ClusterModule has no `postgres`: give it one, or use a Redis adapter",
+    );
   }
   if (options.presence === true && !options.authenticate) {
-    problems.push('`presence` is true but there is no `authenticate`: presence is per user, so give `authenticate`');
+    problems.push(
+      '`presence` is true but there is no `authenticate`: presence is per user, so give `authenticate`',
+    );
   }
   if (options.server && 'adapter' in options.server) {
     problems.push('`server.adapter` is set by RealtimeModule from `adapter`: remove it');
   }
   if (options.maxDisconnectionDuration !== undefined && adapter !== 'streams') {
-    problems.push("`maxDisconnectionDuration` only applies to adapter: 'streams' (connection-state recovery)");
+    problems.push(
+      "`maxDisconnectionDuration` only applies to adapter: 'streams' (connection-state recovery)",
+    );
   }
   if (options.subscriptionMode !== undefined && adapter !== 'sharded') {
     problems.push("`subscriptionMode` only applies to adapter: 'sharded'");

@@ -26,7 +26,9 @@ const PROBE_EVENT = 'shoal:fanout-probe';
  * `shutdownGracePeriod`, remove this replica's presence; after Nest closed the servers, close the clients Shoal made.
  */
 @Injectable()
-export class RealtimeLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class RealtimeLifecycle
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger('Shoal:Realtime');
   private membership?: Subscription;
   private presenceCheck?: NodeJS.Timeout;
@@ -47,7 +49,8 @@ export class RealtimeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     await this.queries.start();
     // Any replica may clean up after one that left, whether or not it serves sockets.
     this.membership = this.cluster.events$.subscribe((event) => {
-      if (event.type === 'left' && event.member.id !== this.cluster.self.id) void this.removeNode(event.member.id);
+      if (event.type === 'left' && event.member.id !== this.cluster.self.id)
+        void this.removeNode(event.member.id);
     });
     if (config.sockets) {
       this.runtime.primaryServer();
@@ -84,7 +87,9 @@ export class RealtimeLifecycle implements OnApplicationBootstrap, BeforeApplicat
 
   async onApplicationShutdown(): Promise<void> {
     await this.beforeApplicationShutdown();
-    await withTimeout(this.runtime.closeOwnServer(), 3000, 'closing the socket server').catch(() => undefined);
+    await withTimeout(this.runtime.closeOwnServer(), 3000, 'closing the socket server').catch(
+      () => undefined,
+    );
     await withTimeout(this.queries.close(), 3000, 'closing the query bus').catch(() => undefined);
     await withTimeout(this.runtime.transport.close(), 5000, 'closing the realtime connections').catch(
       (error: unknown) => this.logger.warn(`realtime connections not closed cleanly: ${String(error)}`),

@@ -44,7 +44,12 @@ class LiveGateway implements OnGatewayDisconnect {
 @Module({})
 class TestAppModule {}
 
-function appModule(adapter: RealtimeAdapterKind, prefix: string, nodeId: string, sockets: boolean): DynamicModule {
+function appModule(
+  adapter: RealtimeAdapterKind,
+  prefix: string,
+  nodeId: string,
+  sockets: boolean,
+): DynamicModule {
   const postgres = adapter === 'postgres';
   return {
     module: TestAppModule,
@@ -75,7 +80,9 @@ function appModule(adapter: RealtimeAdapterKind, prefix: string, nodeId: string,
 }
 
 async function start(adapter: RealtimeAdapterKind, prefix: string, nodeId: string, sockets = true) {
-  const app = await NestFactory.create(appModule(adapter, prefix, nodeId, sockets), { logger: ['error', 'warn'] });
+  const app = await NestFactory.create(appModule(adapter, prefix, nodeId, sockets), {
+    logger: ['error', 'warn'],
+  });
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
@@ -83,7 +90,11 @@ async function start(adapter: RealtimeAdapterKind, prefix: string, nodeId: strin
 }
 
 function connect(url: string, token?: string): Promise<ClientSocket> {
-  const socket = io(`${url}/live`, { auth: token ? { token } : {}, transports: ['websocket'], reconnection: false });
+  const socket = io(`${url}/live`, {
+    auth: token ? { token } : {},
+    transports: ['websocket'],
+    reconnection: false,
+  });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (error) => {
@@ -110,75 +121,112 @@ async function cleanup(prefix: string): Promise<void> {
   await client.end();
 }
 
-describe.each(['redis', 'sharded', 'streams', 'postgres'] as const)('RealtimeModule on the %s adapter', (adapter) => {
-  const prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
-  let a: { app: INestApplication; url: string };
-  let b: { app: INestApplication; url: string };
-  let emitOnly: { app: INestApplication; url: string };
-  const clients: ClientSocket[] = [];
+/** Network handles of this process: what a closed app must give back. */
+function networkHandles(): number {
+  return process.getActiveResourcesInfo().filter((r) => /TCP|Pipe|Socket/i.test(r)).length;
+}
 
-  beforeAll(async () => {
-    [a, b, emitOnly] = await Promise.all([
-      start(adapter, prefix, 'node-a'),
-      start(adapter, prefix, 'node-b'),
-      start(adapter, prefix, 'node-e', false),
-    ]);
-    await eventually(() => a.app.get(ClusterService).size === 3, { timeoutMs: 5000, what: 'three members' });
-  });
+describe.each(['redis', 'sharded', 'streams', 'postgres'] as const)(
+  'RealtimeModule on the %s adapter',
+  (adapter) => {
+    const prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
+    let a: { app: INestApplication; url: string };
+    let b: { app: INestApplication; url: string };
+    let emitOnly: { app: INestApplication; url: string };
+    const clients: ClientSocket[] = [];
+    let handlesBefore = 0;
 
-  afterAll(async () => {
-    for (const client of clients) client.close();
-    await Promise.all([a, b, emitOnly].map((n) => n?.app.close()));
-    await cleanup(prefix);
-  });
+    beforeAll(async () => {
+      handlesBefore = networkHandles();
+      [a, b, emitOnly] = await Promise.all([
+        start(adapter, prefix, 'node-a'),
+        start(adapter, prefix, 'node-b'),
+        start(adapter, prefix, 'node-e', false),
+      ]);
+      await eventually(() => a.app.get(ClusterService).size === 3, {
+        timeoutMs: 5000,
+        what: 'three members',
+      });
+    });
 
-  it('delivers an emit from any replica, including an emit-only one, to every socket exactly once', async () => {
-    const onA = await connect(a.url, 'user:ada');
-    const onB = await connect(b.url, 'user:bob');
-    clients.push(onA, onB);
-    for (const socket of [onA, onB]) expect(await socket.emitWithAck('join', { room: 'orders' })).toEqual({ ok: true });
-    const seenA = received(onA, 'ping');
-    const seenB = received(onB, 'ping');
-    a.app.get(RealtimeService).to('orders').emit('ping', { from: 'a' });
-    b.app.get(RealtimeService).to('orders').emit('ping', { from: 'b' });
-    emitOnly.app.get(RealtimeService).to('orders').emit('ping', { from: 'e' });
-    await eventually(() => seenA.length >= 3 && seenB.length >= 3, { what: 'three pings each' });
-    await new Promise((resolve) => setTimeout(resolve, 200)); // a duplicate would arrive by now
-    for (const seen of [seenA, seenB]) {
-      expect(seen.map((p) => (p as { from: string }).from).sort()).toEqual(['a', 'b', 'e']);
-    }
-    const toBob = received(onB, 'notice');
-    const toAda = received(onA, 'notice');
-    emitOnly.app.get(RealtimeService).toUser('bob').emit('notice', 'hi bob');
-    await eventually(() => toBob.length === 1, { what: "bob's notice" });
-    expect(toAda).toEqual([]);
-  });
+    afterAll(async () => {
+      for (const client of clients) client.close();
+      await Promise.all([a, b, emitOnly].map((n) => n?.app.close()));
+      await cleanup(prefix);
+    });
 
-  it('refuses a handshake without a valid token with a readable error', async () => {
-    await expect(connect(a.url)).rejects.toThrow('unauthorized');
-    await expect(connect(b.url, 'forged')).rejects.toThrow('unauthorized');
-  });
+    it('delivers an emit from any replica, including an emit-only one, to every socket exactly once', async () => {
+      const onA = await connect(a.url, 'user:ada');
+      const onB = await connect(b.url, 'user:bob');
+      clients.push(onA, onB);
+      for (const socket of [onA, onB])
+        expect(await socket.emitWithAck('join', { room: 'orders' })).toEqual({ ok: true });
+      const seenA = received(onA, 'ping');
+      const seenB = received(onB, 'ping');
+      a.app.get(RealtimeService).to('orders').emit('ping', { from: 'a' });
+      b.app.get(RealtimeService).to('orders').emit('ping', { from: 'b' });
+      emitOnly.app.get(RealtimeService).to('orders').emit('ping', { from: 'e' });
+      await eventually(() => seenA.length >= 3 && seenB.length >= 3, { what: 'three pings each' });
+      await new Promise((resolve) => setTimeout(resolve, 200)); // a duplicate would arrive by now
+      for (const seen of [seenA, seenB]) {
+        expect(seen.map((p) => (p as { from: string }).from).sort()).toEqual(['a', 'b', 'e']);
+      }
+      const toBob = received(onB, 'notice');
+      const toAda = received(onA, 'notice');
+      emitOnly.app.get(RealtimeService).toUser('bob').emit('notice', 'hi bob');
+      await eventually(() => toBob.length === 1, { what: "bob's notice" });
+      expect(toAda).toEqual([]);
+    });
 
-  it('counts presence and answers cluster queries from every replica', async () => {
-    const second = await connect(b.url, 'user:ada');
-    clients.push(second);
-    const presence = emitOnly.app.get(PresenceService);
-    await eventually(async () => (await presence.sockets('ada')).sockets === 2, { what: 'ada on two replicas' });
-    expect(await presence.sockets('ada')).toEqual({ online: true, sockets: 2, nodes: ['node-a', 'node-b'] });
-    expect(await presence.totals()).toEqual({ users: 2, sockets: 3 });
-    const sockets = await emitOnly.app.get(RealtimeService).in('orders').fetchSockets();
-    expect(sockets.map((s) => s.userId).sort()).toEqual(['ada', 'bob']);
-    expect(await a.app.get(RealtimeService).socketCount()).toBe(3);
-  });
+    it('refuses a handshake without a valid token with a readable error', async () => {
+      await expect(connect(a.url)).rejects.toThrow('unauthorized');
+      await expect(connect(b.url, 'forged')).rejects.toThrow('unauthorized');
+    });
 
-  it('streams a room as SSE on one replica from an emit on another', async () => {
-    const events = b.app.get(RealtimeService).roomEvents('orders');
-    const next = firstValueFrom(events.pipe(filter((m) => m.type === 'sse'), take(2), toArray()));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    a.app.get(RealtimeService).to('orders').emit('sse', { n: 1 });
-    emitOnly.app.get(RealtimeService).to('orders').emit('sse', { n: 2 });
-    const messages = await next;
-    expect(messages.map((m) => JSON.parse(m.data as string))).toEqual([{ n: 1 }, { n: 2 }]);
-    if (adapter === 'streams') expect(messages.every((m) => typeof m.id === 'string')).toBe(true);
-  });
-});
+    it('counts presence and answers cluster queries from every replica', async () => {
+      const second = await connect(b.url, 'user:ada');
+      clients.push(second);
+      const presence = emitOnly.app.get(PresenceService);
+      await eventually(async () => (await presence.sockets('ada')).sockets === 2, {
+        what: 'ada on two replicas',
+      });
+      expect(await presence.sockets('ada')).toEqual({
+        online: true,
+        sockets: 2,
+        nodes: ['node-a', 'node-b'],
+      });
+      expect(await presence.totals()).toEqual({ users: 2, sockets: 3 });
+      const sockets = await emitOnly.app.get(RealtimeService).in('orders').fetchSockets();
+      expect(sockets.map((s) => s.userId).sort()).toEqual(['ada', 'bob']);
+      expect(await a.app.get(RealtimeService).socketCount()).toBe(3);
+    });
+
+    it('streams a room no socket is in as SSE on one replica, from emits on the others', async () => {
+      const events = b.app.get(RealtimeService).roomEvents('ticker');
+      const next = firstValueFrom(
+        events.pipe(
+          filter((m) => m.type === 'sse'),
+          take(2),
+          toArray(),
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      a.app.get(RealtimeService).to('ticker').emit('sse', { n: 1 });
+      emitOnly.app.get(RealtimeService).to('ticker').emit('sse', { n: 2 });
+      const messages = await next;
+      // Two publishers: no order between them.
+      const payloads = messages.map((m) => JSON.parse(m.data as string) as { n: number });
+      expect(payloads.sort((x, y) => x.n - y.n)).toEqual([{ n: 1 }, { n: 2 }]);
+      if (adapter === 'streams') expect(messages.every((m) => typeof m.id === 'string')).toBe(true);
+    });
+
+    it('closing the apps gives back every connection they opened (no open handles)', async () => {
+      for (const client of clients.splice(0)) client.close();
+      await Promise.all([a, b, emitOnly].map((n) => n.app.close()));
+      await eventually(() => networkHandles() <= handlesBefore, {
+        what: `network handles back to ${handlesBefore}`,
+        timeoutMs: 5000,
+      });
+    });
+  },
+);

@@ -66,11 +66,20 @@ export async function createClusterTransport(
       const redis = connections.redis('RealtimeModule (adapter: redis)');
       const messenger = new RedisMessenger(redis, prefix, node.id);
       if (!serving) {
-        return { kind: 'redis', serverOptions: {}, emitter: new RedisRoomEmitter(redis, key), messenger, close: async () => undefined };
+        return {
+          kind: 'redis',
+          serverOptions: {},
+          emitter: new RedisRoomEmitter(redis, key),
+          messenger,
+          close: async () => undefined,
+        };
       }
       const { createAdapter } = await import('@socket.io/redis-adapter');
       const sub = duplicateConnection(redis, 'socket.io adapter subscriber');
-      const adapter = createAdapter(redis, sub, { key, publishOnSpecificResponseChannel: true }) as AdapterFactory;
+      const adapter = createAdapter(redis, sub, {
+        key,
+        publishOnSpecificResponseChannel: true,
+      }) as AdapterFactory;
       return { kind: 'redis', adapter, serverOptions: {}, messenger, close: () => quit(sub) };
     }
     case 'sharded': {
@@ -97,7 +106,16 @@ export async function createClusterTransport(
       const messenger = new RedisMessenger(redis, prefix, node.id);
       if (!serving) {
         const emitter = new ClusterMessageEmitter((message) => {
-          const fields = ['uid', message.uid, 'nsp', message.nsp, 'type', String(message.type), 'data', JSON.stringify(message.data)];
+          const fields = [
+            'uid',
+            message.uid,
+            'nsp',
+            message.nsp,
+            'type',
+            String(message.type),
+            'data',
+            JSON.stringify(message.data),
+          ];
           void redis.xadd(key, 'MAXLEN', '~', config.streamMaxLen, '*', ...fields).catch(() => undefined);
         });
         return { kind: 'streams', serverOptions: {}, emitter, messenger, close: async () => undefined };
@@ -118,7 +136,10 @@ export async function createClusterTransport(
         kind: 'streams',
         adapter,
         serverOptions: {
-          connectionStateRecovery: { maxDisconnectionDuration: config.maxDisconnectionDuration, skipMiddlewares: false },
+          connectionStateRecovery: {
+            maxDisconnectionDuration: config.maxDisconnectionDuration,
+            skipMiddlewares: false,
+          },
         },
         messenger,
         close: async () => {
@@ -156,6 +177,11 @@ export async function createClusterTransport(
       if (process.env.NODE_ENV === 'production' && !config.allowMemoryAdapterInProduction) {
         throw new MemoryStoreInProductionError('realtime adapter');
       }
-      return { kind: 'memory', serverOptions: {}, messenger: new MemoryMessenger(node.id), close: async () => undefined };
+      return {
+        kind: 'memory',
+        serverOptions: {},
+        messenger: new MemoryMessenger(node.id),
+        close: async () => undefined,
+      };
   }
 }

@@ -1,5 +1,4 @@
 import { MessageType } from 'socket.io-adapter';
-import { EmitOnlyReplicaError } from '../errors/emit-only-replica.error.js';
 import type { BroadcastTarget, RoomEmitter } from './room-emitter.js';
 
 /** What an adapter built on socket.io-adapter's `ClusterAdapter` reads off the wire (JSON form). */
@@ -30,10 +29,15 @@ export class ClusterMessageEmitter implements RoomEmitter {
   constructor(private readonly publish: (message: ClusterWireMessage) => void) {}
 
   emit(target: BroadcastTarget, event: string, args: readonly unknown[]): void {
+    if (target.local) return; // this replica holds no sockets
     if (hasBinary(args)) {
-      throw new TypeError('emits from a replica with sockets: false carry JSON only (this one has binary data)');
+      throw new TypeError(
+        'emits from a replica with sockets: false carry JSON only (this one has binary data)',
+      );
     }
-    this.send(target, MessageType.BROADCAST, { packet: { type: EVENT, data: [event, ...args], nsp: target.namespace } });
+    this.send(target, MessageType.BROADCAST, {
+      packet: { type: EVENT, data: [event, ...args], nsp: target.namespace },
+    });
   }
 
   socketsJoin(target: BroadcastTarget, rooms: readonly string[]): void {
@@ -49,7 +53,7 @@ export class ClusterMessageEmitter implements RoomEmitter {
   }
 
   private send(target: BroadcastTarget, type: MessageType, data: Record<string, unknown>): void {
-    if (target.local) throw new EmitOnlyReplicaError('A local emit');
+    if (target.local) return; // this replica holds no sockets
     const opts = { rooms: [...target.rooms], except: [...target.except], flags: {} };
     this.publish({ uid: 'emitter', nsp: target.namespace, type, data: { ...data, opts } });
   }

@@ -33,5 +33,6 @@ export function postgresClusterPublisher(
     const header = JSON.stringify({ uid: message.uid, type: message.type, attachmentId: result.rows[0].id });
     await pool.query('SELECT pg_notify($1, $2)', [channel, header]);
   };
-  return (message) => void publish(message).catch((error: unknown) => logger.warn(`emit not sent: ${String(error)}`));
+  return (message) =>
+    void publish(message).catch((error: unknown) => logger.warn(`emit not sent: ${String(error)}`));
 }

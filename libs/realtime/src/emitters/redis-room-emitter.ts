@@ -1,6 +1,5 @@
 import type { RedisClient } from '@shoal/cluster';
 import { Emitter } from '@socket.io/redis-emitter';
-import { EmitOnlyReplicaError } from '../errors/emit-only-replica.error.js';
 import type { BroadcastTarget, RoomEmitter } from './room-emitter.js';
 
 /** `@socket.io/redis-emitter`: publishes in the classic Redis adapter's format on its channels. */
@@ -14,23 +13,26 @@ export class RedisRoomEmitter implements RoomEmitter {
   }
 
   emit(target: BroadcastTarget, event: string, args: readonly unknown[]): void {
+    if (target.local) return; // this replica holds no sockets
     this.operator(target).emit(event, ...args);
   }
 
   socketsJoin(target: BroadcastTarget, rooms: readonly string[]): void {
+    if (target.local) return; // this replica holds no sockets
     this.operator(target).socketsJoin([...rooms]);
   }
 
   socketsLeave(target: BroadcastTarget, rooms: readonly string[]): void {
+    if (target.local) return; // this replica holds no sockets
     this.operator(target).socketsLeave([...rooms]);
   }
 
   disconnectSockets(target: BroadcastTarget, close: boolean): void {
+    if (target.local) return; // this replica holds no sockets
     this.operator(target).disconnectSockets(close);
   }
 
   private operator(target: BroadcastTarget) {
-    if (target.local) throw new EmitOnlyReplicaError('A local emit');
     let emitter = this.namespaces.get(target.namespace);
     if (!emitter) {
       emitter = this.root.of(target.namespace);

@@ -50,7 +50,9 @@ export class LocalSockets {
   }
 
   answer(kind: QueryKind, filter: SocketFilter): QueryAnswer {
-    const found = [...(this.sockets.get(filter.namespace) ?? [])].filter((s) => s.connected && matches(s, filter));
+    const found = [...(this.sockets.get(filter.namespace) ?? [])].filter(
+      (s) => s.connected && matches(s, filter),
+    );
     if (kind === 'count') return { count: found.length };
     return { sockets: found.map((socket) => this.describe(socket)) };
   }

@@ -117,7 +117,9 @@ export class RealtimeRuntime {
 
   /** Keeps `work` until it settles, so shutdown can wait for it. */
   track(work: Promise<unknown>): void {
-    const settled = work.catch((error: unknown) => this.logger.error(`disconnect handler failed: ${String(error)}`));
+    const settled = work.catch((error: unknown) =>
+      this.logger.error(`disconnect handler failed: ${String(error)}`),
+    );
     this.pending.add(settled);
     void settled.finally(() => this.pending.delete(settled));
   }

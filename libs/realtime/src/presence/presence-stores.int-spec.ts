@@ -29,7 +29,11 @@ presenceStoreContract('redis', async () => {
 
 presenceStoreContract('postgres', async () => {
   const schema = namespace();
-  const dataSource = await new DataSource({ type: 'postgres', url: DATABASE_URL, extra: { max: 3 } }).initialize();
+  const dataSource = await new DataSource({
+    type: 'postgres',
+    url: DATABASE_URL,
+    extra: { max: 3 },
+  }).initialize();
   return {
     store: new PostgresPresenceStore(dataSource, schema),
     dispose: async () => {

@@ -71,7 +71,9 @@ export class PresenceTracker {
     this.queue = [];
     await withTimeout(this.running ?? Promise.resolve(), timeoutMs, 'presence writes').catch(() => undefined);
     await withTimeout(this.store.remove(this.nodeId), timeoutMs, 'presence removal').catch((error: unknown) =>
-      this.logger.warn(`could not remove this node's presence (the others will on its leave): ${String(error)}`),
+      this.logger.warn(
+        `could not remove this node's presence (the others will on its leave): ${String(error)}`,
+      ),
     );
     this.settle();
   }
@@ -110,7 +112,9 @@ export class PresenceTracker {
             ? await this.store.connect(this.nodeId, change.userId)
             : await this.store.disconnect(this.nodeId, change.userId);
         if (!applied) {
-          this.logger.warn('this node was not registered in presence (removed while unreachable?): re-registering');
+          this.logger.warn(
+            'this node was not registered in presence (removed while unreachable?): re-registering',
+          );
           this.dirty = true;
         }
       }

@@ -41,7 +41,9 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async disconnect(nodeId: string, userId: string): Promise<boolean> {
-    return (await disconnectScript.run(this.redis, this.keys(nodeId), [nodeId, this.userPrefix, userId])) === 1;
+    return (
+      (await disconnectScript.run(this.redis, this.keys(nodeId), [nodeId, this.userPrefix, userId])) === 1
+    );
   }
 
   async remove(nodeId: string): Promise<void> {

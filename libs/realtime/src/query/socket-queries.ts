@@ -4,7 +4,13 @@ import type { ClusterMessenger } from './cluster-messenger.js';
 import type { QueryAnswer, QueryKind, QueryResult, SocketFilter } from './socket-query.js';
 
 type Message =
-  | { readonly t: 'ask'; readonly id: string; readonly from: string; readonly kind: QueryKind; readonly filter: SocketFilter }
+  | {
+      readonly t: 'ask';
+      readonly id: string;
+      readonly from: string;
+      readonly kind: QueryKind;
+      readonly filter: SocketFilter;
+    }
   | { readonly t: 'answer'; readonly id: string; readonly from: string; readonly answer: QueryAnswer };
 
 interface Pending {
@@ -43,7 +49,12 @@ export class SocketQueries {
   }
 
   /** Asks `targets` (never this node: its own answer is the caller's) and waits at most `timeoutMs`. */
-  async ask(kind: QueryKind, filter: SocketFilter, targets: readonly string[], timeoutMs: number): Promise<QueryResult> {
+  async ask(
+    kind: QueryKind,
+    filter: SocketFilter,
+    targets: readonly string[],
+    timeoutMs: number,
+  ): Promise<QueryResult> {
     const waiting = new Set(targets.filter((t) => t !== this.nodeId));
     if (waiting.size === 0) return { answers: [], missing: [] };
     const id = randomUUID();
@@ -82,7 +93,12 @@ export class SocketQueries {
       return;
     }
     if (message.t !== 'ask' || message.from === this.nodeId || !this.local) return;
-    const answer: Message = { t: 'answer', id: message.id, from: this.nodeId, answer: this.local(message.kind, message.filter) };
+    const answer: Message = {
+      t: 'answer',
+      id: message.id,
+      from: this.nodeId,
+      answer: this.local(message.kind, message.filter),
+    };
     this.messenger.sendTo(message.from, JSON.stringify(answer)).catch((error: unknown) => {
       this.logger.debug(`cluster query answer not sent: ${String(error)}`);
     });

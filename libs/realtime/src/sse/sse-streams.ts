@@ -69,6 +69,11 @@ export class SseStreams {
       const unsubscribe = this.runtime.sse.subscribe(name, room, (event) =>
         live ? send(event) : buffered.push(event),
       );
+      // The stream takes a place in the room under an id no socket has, so adapters that skip rooms with no local
+      // member (classic Redis) or subscribe per room (sharded) deliver the room here; no socket means no delivery to
+      // it, and Shoal's queries never list it.
+      const member = `sse:${randomUUID()}`;
+      void nsp.adapter.addAll(member, new Set([room]));
       const heartbeat = setInterval(
         () => subscriber.next({ comment: 'heartbeat' }),
         this.runtime.config.sseHeartbeatInterval,
@@ -83,6 +88,7 @@ export class SseStreams {
         });
       return () => {
         unsubscribe();
+        void nsp.adapter.del(member, room);
         clearInterval(heartbeat);
         this.open.delete(subscriber);
         this.metrics.sseClients.dec();
