@@ -27,7 +27,7 @@ const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 @Injectable()
 @WebSocketGateway({ namespace: '/live' })
 class LiveGateway implements OnGatewayDisconnect {
-  disconnects = 0;
+  readonly disconnected: string[] = [];
 
   @SubscribeMessage('join')
   async join(@ConnectedSocket() socket: Socket, @MessageBody() body: { room: string }) {
@@ -35,9 +35,10 @@ class LiveGateway implements OnGatewayDisconnect {
     return { ok: true };
   }
 
-  async handleDisconnect(): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    this.disconnects += 1;
+  /** Slow on purpose: a graceful stop must wait for it. */
+  async handleDisconnect(socket: Socket): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    this.disconnected.push(socket.id);
   }
 }
 
@@ -218,6 +219,24 @@ describe.each(['redis', 'sharded', 'streams', 'postgres'] as const)(
       const payloads = messages.map((m) => JSON.parse(m.data as string) as { n: number });
       expect(payloads.sort((x, y) => x.n - y.n)).toEqual([{ n: 1 }, { n: 2 }]);
       if (adapter === 'streams') expect(messages.every((m) => typeof m.id === 'string')).toBe(true);
+    });
+
+    it('a graceful stop closes only its own sockets, so clients reconnect, after awaiting disconnect handlers', async () => {
+      const stay = await connect(a.url, 'user:stay');
+      const leave = await connect(b.url, 'user:leave');
+      clients.push(stay, leave);
+      const presence = a.app.get(PresenceService);
+      await eventually(() => presence.isOnline('leave'), { what: 'leave online' });
+      const reason = new Promise((resolve) => leave.once('disconnect', resolve));
+      const leaveId = leave.id;
+      await b.app.close();
+      // Awaited: the 100 ms handler finished before close() resolved.
+      expect(b.app.get(LiveGateway).disconnected).toContain(leaveId);
+      // A transport close, not "io server disconnect": socket.io-client reconnects by itself (elsewhere, behind a LB).
+      expect(await reason).toBe('transport close');
+      expect(stay.connected).toBe(true);
+      expect(await presence.isOnline('leave')).toBe(false);
+      expect(await presence.isOnline('stay')).toBe(true);
     });
 
     it('closing the apps gives back every connection they opened (no open handles)', async () => {
