@@ -41,7 +41,7 @@ describe.each([
       names,
       store: env.SHOAL_STORE,
       env: { ...env },
-      envFor: (name) => (name === 'delta' ? { SHOAL_SOCKETS: 'false' } : {}),
+      envFor: (name): Record<string, string> => (name === 'delta' ? { SHOAL_SOCKETS: 'false' } : {}),
     });
     await nodes.timeUntilAllSee(names, names, 5000);
   }, 60_000);
