@@ -21,7 +21,6 @@ export { PostgresPresenceStore } from './presence/postgres-presence.store.js';
 export type { ClusterSocket } from './query/socket-query.js';
 export type { Handshake } from './gateway/handshake.js';
 export { userOf } from './gateway/local-sockets.js';
-export { ShoalIoAdapter } from './gateway/shoal-io-adapter.js';
 export { SocketUser } from './decorators/socket-user.decorator.js';
 export { RealtimeMetrics } from './realtime.metrics.js';
 export { SocketRefusedError } from './errors/socket-refused.error.js';
