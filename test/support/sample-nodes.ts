@@ -22,6 +22,8 @@ export class SampleNodes {
     readonly group: NodeProcessGroup,
     readonly ports: ReadonlyMap<string, number>,
     readonly prefix: string,
+    private readonly redisUrl: string,
+    private readonly databaseUrl: string,
   ) {}
 
   static async start(options: {
@@ -30,7 +32,12 @@ export class SampleNodes {
     env?: Record<string, string>;
     /** Extra environment of one node. */
     envFor?: (name: string) => Record<string, string>;
+    /** A private Redis / Postgres instead of the shared ones. */
+    redisUrl?: string;
+    databaseUrl?: string;
   }): Promise<SampleNodes> {
+    const redisUrl = options.redisUrl ?? REDIS_URL;
+    const databaseUrl = options.databaseUrl ?? DATABASE_URL;
     const prefix = `e2e_${Math.random().toString(36).slice(2, 10)}`;
     const ports = new Map<string, number>();
     for (const name of options.names) ports.set(name, await freePort());
@@ -43,8 +50,8 @@ export class SampleNodes {
           SHOAL_NODE_ID: name,
           SHOAL_PREFIX: prefix,
           SHOAL_STORE: options.store,
-          REDIS_URL,
-          DATABASE_URL,
+          REDIS_URL: redisUrl,
+          DATABASE_URL: databaseUrl,
           NO_COLOR: '1',
           WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
           ...options.env,
@@ -52,7 +59,7 @@ export class SampleNodes {
         },
       })),
     );
-    return new SampleNodes(group, ports, prefix);
+    return new SampleNodes(group, ports, prefix, redisUrl, databaseUrl);
   }
 
   node(name: string): NodeProcess {
@@ -69,6 +76,11 @@ export class SampleNodes {
     } catch {
       return undefined;
     }
+  }
+
+  /** The base URL of node `name`. */
+  url(name: string): string {
+    return `http://127.0.0.1:${this.ports.get(name)}`;
   }
 
   /** GET/POST `path` on node `name`, parsed as JSON; throws on a non-2xx answer. */
@@ -142,19 +154,25 @@ export class SampleNodes {
   /** Stops every process and deletes the cluster's Redis keys / Postgres schema. */
   async dispose(): Promise<void> {
     await this.group.stopAll();
-    const redis = new Redis(REDIS_URL);
+    const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    redis.on('error', () => undefined); // a private server may be gone already
     try {
       const keys = await redis.keys(`${this.prefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
+    } catch {
+      // nothing left to clean on a server that is gone
     } finally {
-      await redis.quit();
+      redis.disconnect();
     }
-    const client = new pg.Client({ connectionString: DATABASE_URL });
-    await client.connect();
+    const client = new pg.Client({ connectionString: this.databaseUrl });
+    client.on('error', () => undefined);
     try {
+      await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}" CASCADE`);
+    } catch {
+      // likewise
     } finally {
-      await client.end();
+      await client.end().catch(() => undefined);
     }
   }
 }

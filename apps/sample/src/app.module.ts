@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ClusterModule } from '@shoal/cluster';
+import { APP_FILTER } from '@nestjs/core';
+import { ClusterModule, ShoalExceptionFilter } from '@shoal/cluster';
 import { EventBusModule } from '@shoal/events';
 import { JobsModule } from '@shoal/jobs';
 import { LeaderModule } from '@shoal/leader';
@@ -64,6 +65,8 @@ export class AppModule {
         RealtimeController,
       ],
       providers: [
+        // Shoal's input errors answer 400/413/429, an unreachable Redis or Postgres answers 503.
+        { provide: APP_FILTER, useClass: ShoalExceptionFilter },
         MembershipLog,
         SingletonRuns,
         CounterService,

@@ -22,6 +22,8 @@ export interface ClusterConfig {
   readonly prefix: string;
   readonly heartbeatInterval: number;
   readonly failureTimeout: number;
+  readonly startupTimeout: number;
+  readonly dataLossCheckInterval: number;
   readonly version?: string;
   readonly metadata: Record<string, string | number | boolean>;
   readonly nodeHeader: boolean;
@@ -72,6 +74,8 @@ const schema = z
       .optional(),
     heartbeatInterval: duration.optional(),
     failureTimeout: duration.optional(),
+    startupTimeout: duration.optional(),
+    dataLossCheckInterval: duration.optional(),
     version: z.string().optional(),
     metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
     nodeHeader: z.boolean().optional(),
@@ -131,6 +135,8 @@ export function resolveClusterConfig(options: ClusterModuleOptions): ClusterConf
     prefix: o.prefix ?? CLUSTER_DEFAULTS.prefix,
     heartbeatInterval: o.heartbeatInterval ?? CLUSTER_DEFAULTS.heartbeatInterval,
     failureTimeout: o.failureTimeout ?? CLUSTER_DEFAULTS.failureTimeout,
+    startupTimeout: o.startupTimeout ?? CLUSTER_DEFAULTS.startupTimeout,
+    dataLossCheckInterval: o.dataLossCheckInterval ?? CLUSTER_DEFAULTS.dataLossCheckInterval,
     version: o.version,
     metadata: o.metadata ?? {},
     nodeHeader: o.nodeHeader ?? false,

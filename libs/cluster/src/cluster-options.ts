@@ -41,6 +41,16 @@ export interface ClusterModuleOptions {
   heartbeatInterval?: number;
   /** A member whose last heartbeat is older than this (store clock) is removed. Default 2000. */
   failureTimeout?: number;
+  /**
+   * How long start-up waits for Redis and PostgreSQL to answer, retrying with backoff, before it fails with an
+   * error naming the address. Default 30000.
+   */
+  startupTimeout?: number;
+  /**
+   * How often each node checks that Redis still holds its data (one `GET` of the `<prefix>:epoch` marker; also
+   * checked on every reconnect and before each outbox batch is marked published). Default 1000.
+   */
+  dataLossCheckInterval?: number;
   /** The app's version, shown in membership. Default: `npm_package_version` or `0.0.0`. */
   version?: string;
   /** Free-form facts about this node, shown to every other node. */
@@ -60,4 +70,6 @@ export const CLUSTER_DEFAULTS = {
   prefix: 'shoal',
   heartbeatInterval: 500,
   failureTimeout: 2000,
+  startupTimeout: 30_000,
+  dataLossCheckInterval: 1000,
 } as const;

@@ -19,6 +19,7 @@ export class ClusterMetrics {
   readonly membershipEvents: Counter;
   readonly heartbeatFailures: Counter;
   readonly removedByThisNode: Counter;
+  readonly redisDataLosses: Counter;
 
   constructor(readonly registry: Registry = register) {
     this.members = gauge(
@@ -41,6 +42,11 @@ export class ClusterMetrics {
       registry,
       'shoal_cluster_members_removed_total',
       'Dead members this node removed from the store',
+    );
+    this.redisDataLosses = counter(
+      registry,
+      'shoal_redis_data_loss_total',
+      'Times this node found that Redis had lost its data (epoch marker missing or replaced)',
     );
   }
 }

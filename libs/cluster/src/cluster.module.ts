@@ -40,7 +40,12 @@ import { NodeHeaderInterceptor } from './node-header.interceptor.js';
       provide: ClusterConnections,
       inject: [CLUSTER_CONFIG, NODE_INFO],
       useFactory: (config: ClusterConfig, node: NodeInfo) =>
-        createClusterConnections({ redis: config.redis, postgres: config.postgres, nodeId: node.id }),
+        createClusterConnections({
+          redis: config.redis,
+          postgres: config.postgres,
+          nodeId: node.id,
+          startupTimeout: config.startupTimeout,
+        }),
     },
     {
       provide: MEMBERSHIP_STORE,

@@ -6,15 +6,17 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { Subject, type Observable } from 'rxjs';
+import { EMPTY, Subject, type Observable } from 'rxjs';
 import { CLUSTER_CONFIG, MEMBERSHIP_STORE, NODE_INFO } from './cluster.constants.js';
 import type { ClusterConfig } from './cluster-config.js';
 import { ClusterMetrics } from './cluster.metrics.js';
 import { ClusterConnections } from './connections/cluster-connections.js';
+import { ConnectionMissingError } from './errors/connection-missing.error.js';
 import type { Member, MembershipEvent } from './membership/membership-event.js';
 import type { MemberRecord, MembershipNotice, MembershipStore } from './membership/membership-store.js';
 import { MembershipView } from './membership/membership-view.js';
 import type { NodeInfo } from './node-identity.js';
+import { RedisEpochWatch, type RedisDataLoss } from './redis/redis-epoch.js';
 import { rendezvousOwner } from './shard-ring/rendezvous.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -38,6 +40,7 @@ export class ClusterService
   private readonly view: MembershipView;
   private readonly changes = new Subject<MembershipEvent>();
   private readonly shards = new Subject<ShardsChangedEvent>();
+  private readonly epoch?: RedisEpochWatch;
   private timer?: NodeJS.Timeout;
   private pendingBeat?: Promise<unknown>;
   private running = false;
@@ -56,6 +59,7 @@ export class ClusterService
     private readonly metrics: ClusterMetrics,
   ) {
     this.view = new MembershipView(node.id);
+    if (connections.hasRedis) this.epoch = new RedisEpochWatch(connections.redis(), config.prefix);
   }
 
   /** This node. */
@@ -89,6 +93,24 @@ export class ClusterService
   }
 
   /**
+   * Emitted when this node finds that Redis lost its data (a restart without persistence, a failover to an empty
+   * replica, `FLUSHALL`): the `<prefix>:epoch` marker is gone or was replaced. Shoal's own modules recover on it;
+   * subscribe to drop anything you derived from Redis. Never emits without Redis.
+   */
+  get redisDataLoss$(): Observable<RedisDataLoss> {
+    return this.epoch?.dataLoss$ ?? EMPTY;
+  }
+
+  /**
+   * The id of the data Redis holds now, checked with one round trip (emitting `redisDataLoss$` first if it changed).
+   * @throws ConnectionMissingError without Redis.
+   */
+  redisEpoch(): Promise<string> {
+    if (!this.epoch) return Promise.reject(new ConnectionMissingError('redis', 'redisEpoch()'));
+    return this.epoch.current();
+  }
+
+  /**
    * The member that owns `key` (rendezvous hashing over live members). All nodes with the same view agree; a join
    * or leave moves only about 1/N of the keys.
    */
@@ -112,6 +134,8 @@ export class ClusterService
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.epoch?.start(this.config.dataLossCheckInterval);
+    this.epoch?.dataLoss$.subscribe(() => this.metrics.redisDataLosses.inc());
     await this.store.init((notice) => this.onNotice(notice));
     this.running = true;
     this.publish(this.view.apply([], this.selfRecord()));
@@ -144,6 +168,7 @@ export class ClusterService
 
   async onApplicationShutdown(): Promise<void> {
     await this.beforeApplicationShutdown();
+    this.epoch?.stop();
     await this.store.close().catch((error: unknown) => this.logger.debug(`store close: ${String(error)}`));
     this.changes.complete();
     this.shards.complete();

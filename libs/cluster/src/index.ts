@@ -43,3 +43,7 @@ export { ConnectionMissingError } from './errors/connection-missing.error.js';
 export { describeZodIssue } from './validation/describe-zod-issue.js';
 export { registeredMetric } from './metrics/metric.js';
 export { duplicateConnection } from './redis/duplicate-connection.js';
+export type { RedisDataLoss } from './redis/redis-epoch.js';
+export { isStoreUnavailableError } from './errors/store-unavailable.js';
+export { StoreUnreachableError } from './errors/store-unreachable.error.js';
+export { ShoalExceptionFilter, type HttpStatusHint } from './http/shoal-exception.filter.js';

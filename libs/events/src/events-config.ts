@@ -15,6 +15,7 @@ export interface EventsConfig {
     readonly batchSize: number;
     readonly pollInterval: number;
     readonly retention: number;
+    readonly recoveryWindow: number;
   };
   readonly handlers: {
     readonly maxAttempts: number;
@@ -32,32 +33,47 @@ export interface EventsConfig {
 const ms = z.number().int('must be a whole number of milliseconds').positive('must be above 0');
 const count = z.number().int('must be a whole number').positive('must be above 0');
 
-const schema = z.strictObject({
-  transport: z.enum(['redis', 'postgres', 'memory']).optional(),
-  maxPayloadBytes: count.max(64 * 1024 * 1024, 'must be at most 64 MiB').optional(),
-  outbox: z.strictObject({ createTable: z.boolean().optional() }).optional(),
-  relay: z
-    .strictObject({
-      mode: z.enum(['all', 'off']).optional(),
-      batchSize: count.max(10_000, 'must be at most 10000').optional(),
-      pollInterval: ms.optional(),
-      retention: ms.optional(),
-    })
-    .optional(),
-  handlers: z
-    .strictObject({
-      maxAttempts: count.optional(),
-      backoff: z.strictObject({ initialDelay: ms.optional(), maxDelay: ms.optional() }).optional(),
-      concurrency: count.optional(),
-      idempotencyWindow: ms.optional(),
-    })
-    .optional(),
-  streams: z.strictObject({ maxLen: count.optional(), claimIdleTime: ms.optional() }).optional(),
-  shutdownGracePeriod: z.number().int().nonnegative().optional(),
-  metricsRegistry: z.instanceof(Registry).optional(),
-  memoryHub: z.instanceof(MemoryEventHub).optional(),
-  allowMemoryTransportInProduction: z.boolean().optional(),
-});
+const schema = z
+  .strictObject({
+    transport: z.enum(['redis', 'postgres', 'memory']).optional(),
+    maxPayloadBytes: count.max(64 * 1024 * 1024, 'must be at most 64 MiB').optional(),
+    outbox: z.strictObject({ createTable: z.boolean().optional() }).optional(),
+    relay: z
+      .strictObject({
+        mode: z.enum(['all', 'off']).optional(),
+        batchSize: count.max(10_000, 'must be at most 10000').optional(),
+        pollInterval: ms.optional(),
+        retention: ms.optional(),
+        recoveryWindow: ms.optional(),
+      })
+      .optional(),
+    handlers: z
+      .strictObject({
+        maxAttempts: count.optional(),
+        backoff: z.strictObject({ initialDelay: ms.optional(), maxDelay: ms.optional() }).optional(),
+        concurrency: count.optional(),
+        idempotencyWindow: ms.optional(),
+      })
+      .optional(),
+    streams: z.strictObject({ maxLen: count.optional(), claimIdleTime: ms.optional() }).optional(),
+    shutdownGracePeriod: z.number().int().nonnegative().optional(),
+    metricsRegistry: z.instanceof(Registry).optional(),
+    memoryHub: z.instanceof(MemoryEventHub).optional(),
+    allowMemoryTransportInProduction: z.boolean().optional(),
+  })
+  .superRefine((options, ctx) => {
+    const retention = options.relay?.retention ?? EVENTS_DEFAULTS.relay.retention;
+    const window = options.relay?.recoveryWindow;
+    if (window !== undefined && window > retention) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['relay', 'recoveryWindow'],
+        message:
+          `(${window} ms) is longer than relay.retention (${retention} ms): rows older than the retention are ` +
+          'deleted and cannot be re-published; lower recoveryWindow or raise retention',
+      });
+    }
+  });
 
 /**
  * Validates `EventBusModule` options and applies defaults.
@@ -72,7 +88,11 @@ export function resolveEventsConfig(options: EventBusModuleOptions = {}): Events
     transport: options.transport,
     maxPayloadBytes: options.maxPayloadBytes ?? d.maxPayloadBytes,
     outbox: { createTable: options.outbox?.createTable ?? true },
-    relay: { ...d.relay, ...options.relay },
+    relay: {
+      ...d.relay,
+      ...options.relay,
+      recoveryWindow: options.relay?.recoveryWindow ?? options.relay?.retention ?? d.relay.retention,
+    },
     handlers: {
       ...d.handlers,
       ...options.handlers,

@@ -22,6 +22,11 @@ export interface EventBusModuleOptions {
     pollInterval?: number;
     /** Published rows are deleted after this long. Default 7 days. */
     retention?: number;
+    /**
+     * When Redis loses its data (restart without persistence, failover to an empty replica, FLUSHALL), rows published
+     * within this window are published again. At most `retention`. Default: `retention`.
+     */
+    recoveryWindow?: number;
   };
   /** Defaults for `@OnEvent` handlers. */
   handlers?: {

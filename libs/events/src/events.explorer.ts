@@ -28,6 +28,7 @@ import { EventHandlerInvoker } from './handling/event-handler-invoker.js';
 import { PostgresInbox } from './idempotency/postgres-inbox.js';
 import { RedisIdempotency } from './idempotency/redis-idempotency.js';
 import { eventDefinitionOf } from './integration-event.decorator.js';
+import { OutboxEpoch } from './outbox/outbox-epoch.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { outboxDdl } from './outbox/outbox-schema.js';
 import type { EventTransport, TransportSubscription } from './transport/event-transport.js';
@@ -46,6 +47,7 @@ export class EventsExplorer
   private readonly subscriptions: TransportSubscription[] = [];
   private relay?: OutboxRelay;
   private membership?: Subscription;
+  private dataLoss?: Subscription;
   private reclaimTimer?: NodeJS.Timeout;
 
   constructor(
@@ -134,18 +136,33 @@ export class EventsExplorer
         `${this.subscriptions.length} event handler(s): ${this.subscriptions.map((s) => s.name).join(', ')}`,
       );
     }
+    const transport = this.transport;
+    const streams = transport instanceof RedisStreamsTransport;
     if (this.connections.hasPostgres && this.config.relay.mode === 'all') {
+      const epoch = streams
+        ? new OutboxEpoch(
+            this.clusterConfig.prefix,
+            () => this.cluster.redisEpoch(),
+            this.config.relay.recoveryWindow,
+            (rows) => this.metrics.replayed.inc(rows),
+          )
+        : undefined;
       this.relay = new OutboxRelay(
         this.connections.postgres(),
         this.clusterConfig.prefix,
         this.transport,
         this.config.relay,
         this.metrics,
+        epoch,
       );
       await this.relay.start();
     }
-    const transport = this.transport;
     if (transport instanceof RedisStreamsTransport) {
+      // Redis lost its data: groups come back from the start of their streams, the relay re-publishes at once.
+      this.dataLoss = this.cluster.redisDataLoss$.subscribe(() => {
+        void transport.recoverFromDataLoss();
+        this.relay?.recheckEpoch();
+      });
       const reclaim = () =>
         void transport.reclaim(
           (id) => this.cluster.isMember(id),
@@ -164,6 +181,7 @@ export class EventsExplorer
   /** Stops the relay and intake, then lets running handlers finish within the grace period. */
   async beforeApplicationShutdown(): Promise<void> {
     this.membership?.unsubscribe();
+    this.dataLoss?.unsubscribe();
     clearInterval(this.reclaimTimer);
     await this.relay?.stop();
     this.stopping.abort();

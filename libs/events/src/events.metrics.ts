@@ -9,6 +9,7 @@ export class EventsMetrics {
   readonly relayed: Counter;
   readonly outboxLag: Gauge;
   readonly deadLettered: Counter;
+  readonly replayed: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -74,6 +75,16 @@ export class EventsMetrics {
           name: 'shoal_events_dead_lettered_total',
           help: 'Events moved to the dead-letter store',
           labelNames: ['handler'],
+          registers,
+        }),
+    );
+    this.replayed = metric(
+      registry,
+      'shoal_outbox_replayed_total',
+      () =>
+        new Counter({
+          name: 'shoal_outbox_replayed_total',
+          help: 'Outbox rows marked for publishing again because Redis lost its data',
           registers,
         }),
     );

@@ -35,20 +35,23 @@ describe('LeaderModule when Redis goes away', () => {
     await redis?.stop();
   });
 
-  it('the leader steps down within the TTL, and a leader is back once Redis returns', async () => {
+  it('the leader steps down within the TTL, and a leader with a higher fencing token is back once Redis returns empty', async () => {
     const services = group.all(LeaderService);
     await eventually(() => services.filter((s) => s.isLeader()).length === 1, { what: 'one leader' });
+    const tokenBefore = services.find((s) => s.isLeader())!.token()!;
 
     await redis.kill();
     const stoppedAt = Date.now();
     await eventually(() => services.every((s) => !s.isLeader()), { what: 'demotion', timeoutMs: 3000 });
     expect(Date.now() - stoppedAt).toBeLessThanOrEqual(TTL);
 
-    await redis.restart();
+    await redis.restart(); // empty: the lease and its epoch counter are gone
     await eventually(() => services.filter((s) => s.isLeader()).length === 1, {
       what: 'a leader after Redis returned',
       timeoutMs: 15_000,
     });
+    // Fencing tokens keep growing although Redis forgot every earlier one.
+    expect(services.find((s) => s.isLeader())!.token()!).toBeGreaterThan(tokenBefore);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(services.filter((s) => s.isLeader())).toHaveLength(1);
   }, 30_000);

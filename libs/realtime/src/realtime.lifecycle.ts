@@ -31,6 +31,7 @@ export class RealtimeLifecycle
 {
   private readonly logger = new Logger('Shoal:Realtime');
   private membership?: Subscription;
+  private dataLoss?: Subscription;
   private presenceCheck?: NodeJS.Timeout;
   private probe?: NodeJS.Timeout;
   private stopped = false;
@@ -61,6 +62,13 @@ export class RealtimeLifecycle
         );
         this.presenceCheck = setInterval(() => void this.checkRegistration(), PRESENCE_CHECK_MS);
         this.presenceCheck.unref();
+        if (config.adapter === 'redis' || config.adapter === 'sharded' || config.adapter === 'streams') {
+          // Presence lives in Redis: when Redis lost its data, each replica rewrites its own share at once.
+          this.dataLoss = this.cluster.redisDataLoss$.subscribe(() => {
+            this.logger.warn("Redis lost its data: re-registering this replica's presence");
+            presence.resync();
+          });
+        }
       }
       this.startProbe();
     }
@@ -77,6 +85,7 @@ export class RealtimeLifecycle
     if (this.stopped) return;
     this.stopped = true;
     this.membership?.unsubscribe();
+    this.dataLoss?.unsubscribe();
     clearInterval(this.presenceCheck);
     clearInterval(this.probe);
     this.runtime.stopAccepting();

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { ConnectionMissingError } from '../errors/connection-missing.error.js';
 import { withTimeout } from '../with-timeout.js';
+import type { RedisAvailability } from '../redis/redis-availability.js';
 import type { RedisClient } from '../redis/redis-client.js';
 
 /**
@@ -15,6 +16,7 @@ export class ClusterConnections {
   constructor(
     private readonly redisClient: RedisClient | undefined,
     private readonly postgresDataSource: DataSource | undefined,
+    private readonly availability: RedisAvailability | undefined,
     private readonly owns: { redis: boolean; postgres: boolean },
   ) {}
 
@@ -26,6 +28,11 @@ export class ClusterConnections {
   /** Whether a Postgres connection was configured. */
   get hasPostgres(): boolean {
     return this.postgresDataSource !== undefined;
+  }
+
+  /** Whether the shared Redis connection is up right now (false during an outage; true without Redis). */
+  get redisAvailable(): boolean {
+    return this.availability?.available ?? true;
   }
 
   /**
@@ -51,6 +58,7 @@ export class ClusterConnections {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.availability?.detach();
     // Bounded: a connection stuck mid-reconnect or a client never handed back must not hold the process.
     if (this.redisClient && this.owns.redis) {
       await withTimeout(this.redisClient.quit(), 3000, 'redis quit').catch((error: unknown) => {

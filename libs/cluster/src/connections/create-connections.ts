@@ -5,9 +5,11 @@ import type {
   RedisClusterConnectionOptions,
   RedisConnectionOption,
 } from '../cluster-options.js';
+import { RedisAvailability } from '../redis/redis-availability.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import { ClusterConnections } from './cluster-connections.js';
 import { isDataSource } from './is-data-source.js';
+import { initializeWithRetry, waitForRedis } from './wait-for-stores.js';
 
 function isClusterSeed(option: RedisConnectionOption): option is RedisClusterConnectionOptions {
   return typeof option === 'object' && 'cluster' in option && Array.isArray(option.cluster);
@@ -26,36 +28,67 @@ function openRedis(
   return { client: new Redis({ connectionName, ...(option as RedisOptions) }), owned: true };
 }
 
+/** Where a Redis connection points, for log lines and errors (never a password). */
+export function describeRedis(client: RedisClient): string {
+  if (client instanceof Cluster) return 'Redis Cluster';
+  const { host, port, sentinels, name } = client.options;
+  return sentinels?.length ? `sentinel master "${name}"` : `${host ?? '127.0.0.1'}:${port ?? 6379}`;
+}
+
+function describePostgres(option: PostgresConnectionOption): string {
+  if (typeof option !== 'string') return 'the given DataSource';
+  try {
+    const url = new URL(option);
+    return `${url.hostname}:${url.port || 5432}${url.pathname}`;
+  } catch {
+    return 'the postgres URL';
+  }
+}
+
 async function openPostgres(
   option: PostgresConnectionOption,
   applicationName: string,
+  startupTimeout: number,
 ): Promise<{ dataSource: DataSource; owned: boolean }> {
+  const where = describePostgres(option);
   if (isDataSource(option)) {
-    if (!option.isInitialized) await option.initialize();
+    if (!option.isInitialized) await initializeWithRetry(option, where, startupTimeout);
     return { dataSource: option, owned: false };
   }
   // Loaded only when Postgres is configured: a Redis-only app never pays for typeorm and pg.
   const { DataSource } = await import('typeorm');
   const dataSource = new DataSource({ type: 'postgres', url: option, applicationName, extra: { max: 5 } });
-  await dataSource.initialize();
+  await initializeWithRetry(dataSource, where, startupTimeout);
   return { dataSource, owned: true };
 }
 
-/** Opens (or adopts) the connections described by `ClusterModule` options. */
+/**
+ * Opens (or adopts) the connections described by `ClusterModule` options, and waits (at most `startupTimeout`,
+ * retrying with backoff) until both answer.
+ */
 export async function createClusterConnections(options: {
   redis?: RedisConnectionOption;
   postgres?: PostgresConnectionOption;
   nodeId: string;
+  startupTimeout: number;
 }): Promise<ClusterConnections> {
   const name = `shoal:${options.nodeId}`;
   const redis = options.redis === undefined ? undefined : openRedis(options.redis, name);
+  const redisWhere = redis ? describeRedis(redis.client) : '';
+  const availability = redis ? new RedisAvailability(redis.client, redisWhere) : undefined;
   try {
-    const postgres = options.postgres === undefined ? undefined : await openPostgres(options.postgres, name);
-    return new ClusterConnections(redis?.client, postgres?.dataSource, {
+    const [postgres] = await Promise.all([
+      options.postgres === undefined
+        ? undefined
+        : openPostgres(options.postgres, name, options.startupTimeout),
+      redis ? waitForRedis(redis.client, redisWhere, options.startupTimeout) : undefined,
+    ]);
+    return new ClusterConnections(redis?.client, postgres?.dataSource, availability, {
       redis: redis?.owned ?? false,
       postgres: postgres?.owned ?? false,
     });
   } catch (error) {
+    availability?.detach();
     if (redis?.owned) redis.client.disconnect();
     throw error;
   }

@@ -1,5 +1,8 @@
 /** An event's serialized payload exceeds `maxPayloadBytes`; nothing was published or written. */
 export class EventPayloadTooLargeError extends Error {
+  /** HTTP status `ShoalExceptionFilter` answers with. */
+  readonly httpStatus = 413;
+
   constructor(
     readonly type: string,
     readonly bytes: number,

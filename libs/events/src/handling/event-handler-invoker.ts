@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { isStoreUnavailableError } from '@shoal/cluster';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 import { REPLAY_FOR_HEADER } from '../events.constants.js';
 import type { EventsMetrics } from '../events.metrics.js';
@@ -68,7 +69,9 @@ export class EventHandlerInvoker {
     } catch (error) {
       return this.deadLetter(envelope, error instanceof Error ? error.message : String(error), 0);
     }
-    for (let attempt = 1; ; attempt += 1) {
+    // Failures while Redis or Postgres is unreachable are not the event's fault: they are retried without using
+    // up attempts, so an outage never dead-letters good events.
+    for (let attempt = 1, failures = 0, outages = 0; ; attempt += 1) {
       try {
         const outcome = await this.attempt(event, envelope, attempt);
         this.count[outcome].inc();
@@ -79,13 +82,20 @@ export class EventHandlerInvoker {
         return;
       } catch (error) {
         if (error instanceof DeliveryNotDoneError) throw error;
-        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        if (attempt >= this.settings.maxAttempts) return this.deadLetter(envelope, message, attempt);
         this.count.retried.inc();
+        if (isStoreUnavailableError(error)) {
+          outages += 1;
+          this.logger.debug(`${name}: ${envelope.id} waits for the store to come back: ${String(error)}`);
+          await this.pause(this.delay(outages));
+          continue;
+        }
+        failures += 1;
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        if (failures >= this.settings.maxAttempts) return this.deadLetter(envelope, message, attempt);
         this.logger.warn(
           `${name} failed on ${envelope.type} ${envelope.id} (attempt ${attempt}): ${String(error)}`,
         );
-        await this.pause(this.delay(attempt));
+        await this.pause(this.delay(failures));
       }
     }
   }

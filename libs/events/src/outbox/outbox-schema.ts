@@ -14,6 +14,12 @@ export function outboxDdl(schema: string): string[] {
     `CREATE INDEX IF NOT EXISTS outbox_unpublished ON ${table} (id) WHERE published_at IS NULL`,
     `CREATE INDEX IF NOT EXISTS outbox_aggregate_unpublished ON ${table} (aggregate_id, id) WHERE published_at IS NULL`,
     `CREATE INDEX IF NOT EXISTS outbox_published_at ON ${table} (published_at) WHERE published_at IS NOT NULL`,
+    // The Redis data generation published rows went into: when Redis loses its data, rows are published again.
+    `CREATE TABLE IF NOT EXISTS "${schema}"."outbox_epoch" (
+       id smallint PRIMARY KEY CHECK (id = 1),
+       redis_epoch text NOT NULL,
+       changed_at timestamptz NOT NULL DEFAULT now()
+     )`,
   ];
 }
 

@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { outboxDdl } from './outbox-schema.js';
 
 /**
- * Creates the outbox table in the `shoal` schema (default prefix). Add it to your TypeORM `migrations` and set
+ * Creates the outbox tables (`outbox`, `outbox_epoch`) in the `shoal` schema (default prefix). Add it to your TypeORM `migrations` and set
  * `outbox: { createTable: false }`. For another prefix, subclass it and override `schema`.
  */
 export class ShoalOutboxMigration1795300000000 implements MigrationInterface {
@@ -15,6 +15,7 @@ export class ShoalOutboxMigration1795300000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE IF EXISTS "${this.schema}"."outbox_epoch"`);
     await queryRunner.query(`DROP TABLE IF EXISTS "${this.schema}"."outbox"`);
   }
 }

@@ -4,11 +4,14 @@ import type { DataSource } from 'typeorm';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 import type { EventsMetrics } from '../events.metrics.js';
 import type { EventTransport } from '../transport/event-transport.js';
+import { OutboxEpoch, OutboxEpochChangedError } from './outbox-epoch.js';
 import { outboxChannel } from './outbox-schema.js';
 
 interface RelayRow {
   id: string;
   envelope: EventEnvelope;
+  locked: number;
+  redis_epoch: string | null;
 }
 
 /** Settings of the relay. */
@@ -35,6 +38,8 @@ export class OutboxRelay {
   private lastCleanup = 0;
   private failures = 0;
   private heldBack = false;
+  /** Compare epochs before the next pass: at start, and whenever Redis may have lost its data. */
+  private epochCheckDue = true;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -42,6 +47,8 @@ export class OutboxRelay {
     private readonly transport: EventTransport,
     private readonly settings: OutboxRelaySettings,
     private readonly metrics: EventsMetrics,
+    /** With a Redis transport: re-publishes what Redis lost (see `OutboxEpoch`). */
+    private readonly epoch?: OutboxEpoch,
   ) {
     this.table = `"${schema}"."outbox"`;
   }
@@ -64,6 +71,15 @@ export class OutboxRelay {
     clearTimeout(this.timer);
     await this.listener?.close();
     await withTimeout(this.pass ?? Promise.resolve(), 15_000, 'the last relay pass').catch(() => undefined);
+  }
+
+  /**
+   * Redis may have lost its data: compare epochs before the next pass even if nothing is waiting to be published
+   * (a replay must not wait for the next commit).
+   */
+  recheckEpoch(): void {
+    this.epochCheckDue = true;
+    this.wake();
   }
 
   /** Runs a pass now (or right after the one in flight). */
@@ -93,8 +109,18 @@ export class OutboxRelay {
   private async drain(): Promise<void> {
     this.heldBack = false;
     try {
-      while (this.running && (await this.relayBatch()) === this.settings.batchSize) {
-        // full batch: there may be more
+      if (this.epoch && this.epochCheckDue) {
+        await this.dataSource.transaction((manager) => this.epoch!.reconcile(manager));
+        this.epochCheckDue = false;
+      }
+      for (;;) {
+        if (!this.running) break;
+        const relayed = await this.relayBatch().catch(async (error: unknown) => {
+          if (!(error instanceof OutboxEpochChangedError)) throw error;
+          await this.dataSource.transaction((manager) => this.epoch!.reconcile(manager));
+          return this.settings.batchSize; // look again, now against the current Redis
+        });
+        if (relayed < this.settings.batchSize) break;
       }
       if (this.failures > 0) this.logger.log('relaying again');
       this.failures = 0;
@@ -109,12 +135,14 @@ export class OutboxRelay {
   /** One transaction: lock a batch, publish what may go now, mark it published. @returns rows locked. */
   private async relayBatch(): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
+      const epoch = this.epoch ? `(${this.epoch.lockedEpochSql})` : 'NULL';
       const rows = (await manager.query(
         `WITH batch AS (
            SELECT id, aggregate_id FROM ${this.table}
            WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
          )
-         SELECT b.id::text AS id, o.envelope, (SELECT count(*) FROM batch)::int AS locked
+         SELECT b.id::text AS id, o.envelope, (SELECT count(*) FROM batch)::int AS locked,
+           ${epoch} AS redis_epoch
          FROM batch b JOIN ${this.table} o ON o.id = b.id
          WHERE b.aggregate_id IS NULL OR NOT EXISTS (
            SELECT 1 FROM ${this.table} e
@@ -123,16 +151,20 @@ export class OutboxRelay {
          )
          ORDER BY b.id`,
         [this.settings.batchSize],
-      )) as (RelayRow & { locked: number })[];
+      )) as RelayRow[];
       if (rows.length < (rows[0]?.locked ?? 0) || (rows.length === 0 && (await this.anyLocked(manager)))) {
         this.heldBack = true;
       }
       if (rows.length === 0) return 0;
+      // Read under the lock: a batch that saw another epoch than this relay confirmed must not publish.
+      if (this.epoch && !this.epoch.accepts(rows[0].redis_epoch)) throw new OutboxEpochChangedError();
       await withTimeout(
         this.transport.publish(rows.map((r) => r.envelope)),
         10_000,
         'publishing outbox rows',
       );
+      // Published into the Redis that holds the recorded epoch? If it lost its data meanwhile, roll back.
+      await this.epoch?.confirmPublished();
       await manager.query(`UPDATE ${this.table} SET published_at = now() WHERE id = ANY($1::bigint[])`, [
         rows.map((r) => r.id),
       ]);

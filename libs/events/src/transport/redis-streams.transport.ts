@@ -100,6 +100,15 @@ export class RedisStreamsTransport implements EventTransport {
     }
   }
 
+  /**
+   * After Redis lost its data: every group is re-created from the start of its stream (consumers also heal on their
+   * own at the next read) and broadcast readers read the new streams from their start.
+   */
+  async recoverFromDataLoss(): Promise<void> {
+    for (const reader of this.readers) reader.restartFromBeginning();
+    await Promise.all(this.groups.map((group) => group.heal().catch(() => undefined)));
+  }
+
   async stop(graceMs: number): Promise<void> {
     await Promise.all([...this.groups, ...this.readers].map((c) => c.stop(graceMs)));
   }

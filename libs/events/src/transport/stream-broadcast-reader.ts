@@ -16,6 +16,7 @@ export class StreamBroadcastReader {
   private loopDone?: Promise<void>;
   private current?: Promise<void>;
   private lastId = '$';
+  private failing = false;
 
   constructor(
     private readonly redis: RedisClient,
@@ -31,6 +32,15 @@ export class StreamBroadcastReader {
     this.reader = duplicateConnection(this.redis, `${this.subscription.name} reader`);
     this.running = true;
     this.loopDone = this.loop();
+  }
+
+  /**
+   * After Redis lost its data the stream holds only what was published since (and what the outbox re-publishes):
+   * read it from the start, so an id issued by a server whose clock is behind is not skipped. Broadcast handlers may
+   * see an event published around the loss twice.
+   */
+  restartFromBeginning(): void {
+    this.lastId = '0-0';
   }
 
   async stop(graceMs: number): Promise<void> {
@@ -53,6 +63,10 @@ export class StreamBroadcastReader {
           this.stream,
           this.lastId,
         );
+        if (this.failing) {
+          this.failing = false;
+          this.logger.log(`${this.subscription.name}: reading ${this.stream} again`);
+        }
         for (const [id, fields] of entriesOf(reply)) {
           this.lastId = id;
           const envelope = decodeEntry(fields);
@@ -66,9 +80,13 @@ export class StreamBroadcastReader {
         }
       } catch (error) {
         if (!this.running) return;
-        this.logger.warn(
-          `${this.subscription.name}: reading ${this.stream} failed, retrying: ${String(error)}`,
-        );
+        // One line per outage, not one per attempt.
+        if (!this.failing) {
+          this.failing = true;
+          this.logger.warn(
+            `${this.subscription.name}: reading ${this.stream} failed, retrying: ${String(error)}`,
+          );
+        }
         await sleep(500);
       }
     }

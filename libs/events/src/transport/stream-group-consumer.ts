@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { duplicateConnection, type RedisClient } from '@shoal/cluster';
+import { duplicateConnection, isStoreUnavailableError, type RedisClient } from '@shoal/cluster';
 import { DeliveryNotDoneError } from '../handling/not-done.error.js';
 import type { TransportSubscription } from './event-transport.js';
 import { decodeEntry, entriesOf, type StreamEntry } from './stream-codec.js';
@@ -14,6 +14,12 @@ export interface ConsumptionGate {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Redis says the stream or the group is gone: Redis lost its data (restart, failover, FLUSHALL). */
+export function isGroupGone(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.startsWith('NOGROUP') || message.startsWith('UNBLOCKED');
+}
+
 /**
  * One handler's consumer on one node: reads its group with `XREADGROUP` on a dedicated connection, runs up to
  * `concurrency` deliveries at once, acknowledges after success, and takes over messages left pending by dead or hung
@@ -27,6 +33,8 @@ export class StreamGroupConsumer {
   private running = false;
   private loopDone?: Promise<void>;
   private activeTerm?: number;
+  private healing?: Promise<void>;
+  private failingSince?: number;
 
   constructor(
     private readonly redis: RedisClient,
@@ -47,14 +55,42 @@ export class StreamGroupConsumer {
   }
 
   async start(): Promise<void> {
-    try {
-      await this.redis.xgroup('CREATE', this.stream, this.group, '0', 'MKSTREAM');
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.includes('BUSYGROUP')) throw error;
-    }
+    await this.ensureGroup();
     this.reader = duplicateConnection(this.redis, `${this.group} reader`);
     this.running = true;
     this.loopDone = this.loop();
+  }
+
+  /**
+   * Creates the group from the start of what the stream holds (and the stream, if missing) unless it exists.
+   * Used at start and to heal after Redis lost its data: nothing published since is skipped.
+   * @returns whether it had to be created.
+   */
+  async ensureGroup(): Promise<boolean> {
+    try {
+      await this.redis.xgroup('CREATE', this.stream, this.group, '0', 'MKSTREAM');
+      return true;
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.includes('BUSYGROUP')) throw error;
+      return false;
+    }
+  }
+
+  /** Re-creates the group after Redis lost it; one WARN per episode, concurrent callers share the work. */
+  heal(): Promise<void> {
+    this.healing ??= (async () => {
+      try {
+        if (await this.ensureGroup()) {
+          this.logger.warn(
+            `${this.group}: consumer group on ${this.stream} was gone (Redis lost its data); re-created from ` +
+              'the start of the stream',
+          );
+        }
+      } finally {
+        this.healing = undefined;
+      }
+    })();
+    return this.healing;
   }
 
   /** Stops reading; waits up to `graceMs` for running deliveries (unfinished ones stay pending for others). */
@@ -123,10 +159,25 @@ export class StreamGroupConsumer {
           this.stream,
           '>',
         );
+        if (this.failingSince !== undefined) {
+          this.logger.log(`${this.group}: reading ${this.stream} again`);
+          this.failingSince = undefined;
+        }
         await this.dispatchAll(entriesOf(reply));
       } catch (error) {
         if (!this.running) return;
-        this.logger.warn(`${this.group}: reading ${this.stream} failed, retrying: ${String(error)}`);
+        if (isGroupGone(error)) {
+          const healed = await this.heal().then(
+            () => true,
+            () => false,
+          );
+          if (healed) continue;
+        }
+        // One line per outage, not one per attempt.
+        if (this.failingSince === undefined) {
+          this.failingSince = Date.now();
+          this.logger.warn(`${this.group}: reading ${this.stream} failed, retrying: ${String(error)}`);
+        }
         await sleep(500);
       }
     }
@@ -161,7 +212,8 @@ export class StreamGroupConsumer {
       );
       await this.dispatchAll(entriesOf(reply));
     } catch (error) {
-      this.logger.warn(`${this.group}: reading own pending messages failed: ${String(error)}`);
+      if (isGroupGone(error)) await this.heal().catch(() => undefined);
+      else this.logger.warn(`${this.group}: reading own pending messages failed: ${String(error)}`);
     }
   }
 
@@ -215,9 +267,10 @@ export class StreamGroupConsumer {
         );
       await this.redis.xack(this.stream, this.group, id);
     } catch (error) {
-      if (!(error instanceof DeliveryNotDoneError)) {
-        this.logger.warn(`${this.group}: ${id} left pending for redelivery: ${String(error)}`);
-      }
+      if (error instanceof DeliveryNotDoneError) return;
+      // During an outage every acknowledgement fails: the read loop already said so once.
+      const log = isStoreUnavailableError(error) ? 'debug' : 'warn';
+      this.logger[log](`${this.group}: ${id} left pending for redelivery: ${String(error)}`);
     }
   }
 }

@@ -1,5 +1,8 @@
 /** `enqueue` refused: the queue already holds `maxWaiting` jobs waiting or delayed. Back off and try later. */
 export class QueueFullError extends Error {
+  /** HTTP status `ShoalExceptionFilter` answers with (Too Many Requests: back off). */
+  readonly httpStatus = 429;
+
   constructor(
     readonly queue: string,
     readonly waiting: number,

@@ -35,6 +35,8 @@ export interface UnsafeWebhookTargetDetails {
  * endpoints, non-HTTP schemes. It is a permanent failure: retrying the same URL will not help.
  */
 export class UnsafeWebhookTargetError extends Error {
+  /** HTTP status `ShoalExceptionFilter` answers with. */
+  readonly httpStatus = 400;
   /** The refused URL (credentials, if any, are redacted). */
   readonly url: string;
   /** The refused IP address, when the refusal is about an address. */

@@ -68,6 +68,12 @@ export class WebhookStore {
     this.attempts = `"${schema}"."webhook_attempts"`;
   }
 
+  /** Drops every cached endpoint (the version counter they were cached under may have been lost with Redis). */
+  forgetCached(): void {
+    this.cache.clear();
+    this.byType.clear();
+  }
+
   async createEndpoint(url: string, secret: string, eventTypes: readonly string[]): Promise<WebhookEndpoint> {
     await this.ensure();
     const rows = (await this.dataSource.query(

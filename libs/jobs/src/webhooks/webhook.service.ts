@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { CLUSTER_CONFIG, ClusterConnections, type ClusterConfig } from '@shoal/cluster';
+import { CLUSTER_CONFIG, ClusterConnections, ClusterService, type ClusterConfig } from '@shoal/cluster';
+import type { Subscription } from 'rxjs';
 import { randomUUID } from 'node:crypto';
 import type { JobsConfig } from '../jobs-config.js';
 import { JOBS_CONFIG, WEBHOOK_QUEUE } from '../jobs.constants.js';
@@ -30,6 +31,7 @@ export class WebhookService implements OnModuleInit, OnApplicationShutdown {
   private readonly policy: RetryPolicy;
   private readonly breaker: CircuitBreaker;
   private storeInstance?: WebhookStore;
+  private dataLoss?: Subscription;
 
   constructor(
     @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
@@ -37,6 +39,7 @@ export class WebhookService implements OnModuleInit, OnApplicationShutdown {
     private readonly connections: ClusterConnections,
     private readonly registry: QueueRegistry,
     private readonly workers: WorkerHost,
+    private readonly clusterService: ClusterService,
   ) {
     const w = config.webhooks;
     this.guard = new SsrfGuard({ allowPrivateNetworks: w.allowPrivateNetworks, allowList: w.allowList });
@@ -64,6 +67,8 @@ export class WebhookService implements OnModuleInit, OnApplicationShutdown {
       'deliver',
       webhookDeliveryHandler(this.store(), this.client, this.breaker),
     );
+    // The endpoint cache follows a Redis counter; when Redis lost its data the counter restarts, so drop the cache.
+    this.dataLoss = this.clusterService.redisDataLoss$.subscribe(() => this.storeInstance?.forgetCached());
     this.workers.backoff('webhook', (attemptsMade, _type, error) => {
       const retryAfter = error instanceof WebhookRetryError ? error.retryAfterMs : undefined;
       return this.policy.nextDelay(attemptsMade, retryAfter) ?? 0;
@@ -71,6 +76,7 @@ export class WebhookService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.dataLoss?.unsubscribe();
     await this.client.close().catch(() => undefined);
   }
 

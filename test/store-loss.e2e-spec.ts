@@ -1,0 +1,164 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { eventually, PostgresServer, RedisServer } from '@shoal/testing';
+import { Redis } from 'ioredis';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OrderLoad } from './support/order-load.js';
+import { SampleNodes } from './support/sample-nodes.js';
+
+interface Stats {
+  orders: number;
+  handled: number;
+  deliveries: { total: number; distinct: number };
+}
+
+/** How long a store stays down in these scenarios (the fault, not a wait for an outcome). */
+const OUTAGE_MS = 4000;
+const names = ['alpha', 'bravo', 'charlie'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A webhook receiver recording, per order id, the `webhook-id`s it got. */
+class Receiver {
+  readonly idsByOrder = new Map<string, Set<string>>();
+  private server?: Server;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const orderId = (JSON.parse(body) as { data: { orderId: string } }).data.orderId;
+        const ids = this.idsByOrder.get(orderId) ?? new Set<string>();
+        ids.add(String(req.headers['webhook-id']));
+        this.idsByOrder.set(orderId, ids);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+}
+
+/** Waits until `load` has `more` accepted orders beyond what it had. */
+async function acceptMore(load: OrderLoad, more: number, what: string): Promise<void> {
+  const target = load.accepted.length + more;
+  await eventually(() => load.accepted.length >= target, { what, timeoutMs: 60_000 });
+}
+
+/** Every order Postgres committed is handled exactly once in effect and delivered to the plain handler. */
+async function expectEveryOrderHandled(nodes: SampleNodes, load: OrderLoad): Promise<Stats> {
+  const stats = await eventually(
+    async () => {
+      const s = await nodes.request<Stats>('alpha', '/orders/stats');
+      return s.handled === s.orders && s.deliveries.distinct === s.orders ? s : undefined;
+    },
+    { what: 'every committed order handled', timeoutMs: 120_000, intervalMs: 500 },
+  );
+  expect(stats.orders).toBeGreaterThanOrEqual(load.accepted.length);
+  expect(stats.handled).toBe(stats.orders); // the idempotent effect: once per order, never twice
+  expect(stats.deliveries.distinct).toBe(stats.orders); // the plain group handler: at least once each
+  return stats;
+}
+
+/** Every accepted order's webhook arrived, and under a single `webhook-id` (the event id). */
+async function expectEveryWebhook(receiver: Receiver, load: OrderLoad): Promise<void> {
+  await eventually(() => load.accepted.every((o) => receiver.idsByOrder.has(o.orderId)), {
+    what: 'a webhook for every accepted order',
+    timeoutMs: 120_000,
+    intervalMs: 500,
+  });
+  for (const order of load.accepted) {
+    expect({ order: order.orderId, ids: [...receiver.idsByOrder.get(order.orderId)!] }).toEqual({
+      order: order.orderId,
+      ids: [order.eventId],
+    });
+  }
+}
+
+describe('committed orders survive a store that loses its data or goes away', () => {
+  let nodes: SampleNodes | undefined;
+  let receiver: Receiver | undefined;
+  let redis: RedisServer | undefined;
+  let postgres: PostgresServer | undefined;
+
+  afterEach(async () => {
+    await nodes?.dispose();
+    await receiver?.stop();
+    await redis?.destroy();
+    await postgres?.stop();
+    nodes = receiver = redis = postgres = undefined;
+  }, 60_000);
+
+  /** 3 replicas on a private Redis without persistence, a webhook endpoint, and orders flowing. */
+  async function startOnPrivateRedis(): Promise<{ load: OrderLoad; redis: RedisServer }> {
+    redis = await RedisServer.start({ persistent: false });
+    receiver = new Receiver();
+    const url = await receiver.start();
+    nodes = await SampleNodes.start({ names, store: 'redis', redisUrl: redis.url });
+    await nodes.request('alpha', '/webhooks/endpoints', 'POST', 10_000, { url });
+    const load = new OrderLoad(nodes, names);
+    await acceptMore(load, 60, 'orders accepted before the fault');
+    return { load, redis };
+  }
+
+  it('Redis SIGKILLed and restarted empty mid-stream: every accepted order handled, idempotent effects once, one webhook-id per order', async () => {
+    const { load, redis } = await startOnPrivateRedis();
+    await redis.kill();
+    const acceptedAtKill = load.accepted.length;
+    await sleep(OUTAGE_MS);
+    await redis.restart(); // empty: nothing persisted
+    await acceptMore(load, 60, 'orders accepted after the restart');
+    await load.stop();
+    const stats = await expectEveryOrderHandled(nodes!, load);
+    await expectEveryWebhook(receiver!, load);
+    console.log(
+      `redis restarted empty: ${load.accepted.length} accepted (${acceptedAtKill} before the kill), ` +
+        `${stats.deliveries.total} plain deliveries for ${stats.orders} orders, statuses ${JSON.stringify(load.statusCounts)}`,
+    );
+  }, 240_000);
+
+  it('FLUSHALL mid-stream: every accepted order handled, idempotent effects once, one webhook-id per order', async () => {
+    const { load, redis } = await startOnPrivateRedis();
+    const admin = new Redis(redis.url);
+    try {
+      await admin.flushall();
+    } finally {
+      admin.disconnect();
+    }
+    await acceptMore(load, 60, 'orders accepted after FLUSHALL');
+    await load.stop();
+    const stats = await expectEveryOrderHandled(nodes!, load);
+    await expectEveryWebhook(receiver!, load);
+    console.log(
+      `FLUSHALL: ${load.accepted.length} accepted, ${stats.deliveries.total} plain deliveries for ${stats.orders} orders`,
+    );
+  }, 240_000);
+
+  it('Postgres SIGKILLed and restarted: orders refused meanwhile get 503, none accepted is lost, no replica restarts', async () => {
+    postgres = await PostgresServer.start();
+    nodes = await SampleNodes.start({ names, store: 'redis', databaseUrl: postgres.url });
+    const pids = names.map((n) => nodes!.node(n).pid);
+    const load = new OrderLoad(nodes, names);
+    await acceptMore(load, 60, 'orders accepted before the fault');
+    await postgres.kill();
+    await eventually(() => (load.statuses.get(503) ?? 0) > 0, { what: 'a 503 while Postgres is down' });
+    await sleep(OUTAGE_MS);
+    await postgres.restart();
+    await acceptMore(load, 60, 'orders accepted after the restart');
+    await load.stop();
+    await expectEveryOrderHandled(nodes, load);
+    // Refused orders were refused clearly: nothing but 201 and 503 (no 500, no hang).
+    expect({ statuses: Object.keys(load.statusCounts).sort(), samples: [...load.samples] }).toMatchObject({
+      statuses: ['201', '503'],
+    });
+    expect(names.map((n) => nodes!.node(n).pid)).toEqual(pids);
+    console.log(
+      `postgres restarted: ${load.accepted.length} accepted, statuses ${JSON.stringify(load.statusCounts)}`,
+    );
+  }, 240_000);
+});
