@@ -14,8 +14,6 @@ import { SocketQueries } from './query/socket-queries.js';
 import { PRESENCE_STORE } from './realtime.constants.js';
 import { RealtimeMetrics } from './realtime.metrics.js';
 
-/** How often a replica checks that the presence store still knows it (it re-registers if not). */
-const PRESENCE_CHECK_MS = 15_000;
 /** Fan-out probe event, sent between replicas over the adapter for the latency histogram. */
 const PROBE_EVENT = 'shoal:fanout-probe';
 
@@ -60,7 +58,12 @@ export class RealtimeLifecycle
         await withTimeout(presence.start(), this.clusterConfig.failureTimeout, 'presence registration').catch(
           (error: unknown) => this.logger.warn(`presence not registered yet, retrying: ${String(error)}`),
         );
-        this.presenceCheck = setInterval(() => void this.checkRegistration(), PRESENCE_CHECK_MS);
+        // A replica that the others removed while it was alive (a membership flap, e.g. when Redis lost its data and
+        // everyone re-registered) re-registers within one failure timeout.
+        this.presenceCheck = setInterval(
+          () => void this.checkRegistration(),
+          this.clusterConfig.failureTimeout,
+        );
         this.presenceCheck.unref();
         if (config.adapter === 'redis' || config.adapter === 'sharded' || config.adapter === 'streams') {
           // Presence lives in Redis: when Redis lost its data, each replica rewrites its own share at once.

@@ -20,6 +20,7 @@ import { PresenceService } from './presence/presence.service.js';
 import type { RealtimeAdapterKind } from './realtime-options.js';
 import { RealtimeModule } from './realtime.module.js';
 import { RealtimeService } from './realtime.service.js';
+import { RealtimeMetrics } from './realtime.metrics.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -200,6 +201,17 @@ describe.each(['redis', 'sharded', 'streams', 'postgres'] as const)(
       const sockets = await emitOnly.app.get(RealtimeService).in('orders').fetchSockets();
       expect(sockets.map((s) => s.userId).sort()).toEqual(['ada', 'bob']);
       expect(await a.app.get(RealtimeService).socketCount()).toBe(3);
+      // The fan-out probes (every 200 ms here) crossed between the replicas.
+      await eventually(
+        async () => {
+          const metric = await b.app.get(RealtimeMetrics).fanout.get();
+          return (
+            (metric.values.find((v) => v.metricName === 'shoal_realtime_fanout_seconds_count')?.value ?? 0) >
+            0
+          );
+        },
+        { what: 'fan-out latency observed' },
+      );
     });
 
     it('streams a room no socket is in as SSE on one replica, from emits on the others', async () => {
