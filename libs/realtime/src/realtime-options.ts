@@ -51,7 +51,12 @@ export interface RealtimeModuleOptions {
   shutdownGracePeriod?: number;
   /** Socket.IO server options for every gateway (`cors`, `pingInterval`...); a gateway's own options win. */
   server?: Partial<ServerOptions>;
-  /** `sharded` adapter: `dynamic` (default: a channel per public room), `static` or `dynamic-private`. */
+  /**
+   * `sharded` adapter: `static` (default: one channel per namespace), `dynamic` (plus a channel per public room, so a
+   * replica only receives the rooms it has sockets in) or `dynamic-private`. With the dynamic modes a socket that
+   * joins a room no other socket of its replica is in may miss what is emitted during the round trip the replica
+   * takes to subscribe to the room's channel.
+   */
   subscriptionMode?: 'static' | 'dynamic' | 'dynamic-private';
   /** `streams` adapter: approximate entries kept in the stream. Default 10000. */
   streamMaxLen?: number;
@@ -75,7 +80,7 @@ export const REALTIME_DEFAULTS = {
   presence: true,
   queryTimeout: 1000,
   shutdownGracePeriod: 5000,
-  subscriptionMode: 'dynamic',
+  subscriptionMode: 'static',
   streamMaxLen: 10_000,
   maxDisconnectionDuration: 120_000,
   sseHeartbeatInterval: 15_000,

@@ -17,9 +17,10 @@ import type { Socket } from 'socket.io';
 import { io, type Socket as ClientSocket } from 'socket.io-client';
 import { firstValueFrom, take, toArray, filter } from 'rxjs';
 import { PresenceService } from './presence/presence.service.js';
-import type { RealtimeAdapterKind } from './realtime-options.js';
+import type { RealtimeAdapterKind, RealtimeUser } from './realtime-options.js';
 import { RealtimeModule } from './realtime.module.js';
 import { RealtimeService } from './realtime.service.js';
+import { SocketUser } from './decorators/socket-user.decorator.js';
 import { RealtimeMetrics } from './realtime.metrics.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -34,6 +35,11 @@ class LiveGateway implements OnGatewayDisconnect {
   async join(@ConnectedSocket() socket: Socket, @MessageBody() body: { room: string }) {
     await socket.join(body.room);
     return { ok: true };
+  }
+
+  @SubscribeMessage('whoami')
+  whoami(@SocketUser() user: RealtimeUser) {
+    return user;
   }
 
   /** Slow on purpose: a graceful stop must wait for it. */
@@ -161,6 +167,7 @@ describe.each(['redis', 'sharded', 'streams', 'postgres'] as const)(
       const onA = await connect(a.url, 'user:ada');
       const onB = await connect(b.url, 'user:bob');
       clients.push(onA, onB);
+      expect(await onA.emitWithAck('whoami')).toEqual({ id: 'ada' });
       for (const socket of [onA, onB])
         expect(await socket.emitWithAck('join', { room: 'orders' })).toEqual({ ok: true });
       const seenA = received(onA, 'ping');
@@ -231,6 +238,33 @@ describe.each(['redis', 'sharded', 'streams', 'postgres'] as const)(
       const payloads = messages.map((m) => JSON.parse(m.data as string) as { n: number });
       expect(payloads.sort((x, y) => x.n - y.n)).toEqual([{ n: 1 }, { n: 2 }]);
       if (adapter === 'streams') expect(messages.every((m) => typeof m.id === 'string')).toBe(true);
+    });
+
+    it('resumes an SSE stream from Last-Event-ID where the adapter keeps a log (streams)', async () => {
+      const realtime = b.app.get(RealtimeService);
+      const first = firstValueFrom(
+        realtime.roomEvents('log').pipe(
+          filter((m) => m.type === 'entry'),
+          take(3),
+          toArray(),
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const n of [1, 2, 3]) a.app.get(RealtimeService).to('log').emit('entry', n);
+      const seen = await first;
+      if (adapter !== 'streams') {
+        expect(seen.every((m) => m.id === undefined)).toBe(true); // no log to resume from
+        return;
+      }
+      const resumed = await firstValueFrom(
+        realtime.roomEvents('log', { lastEventId: seen[0].id }).pipe(
+          filter((m) => m.type === 'entry'),
+          take(2),
+          toArray(),
+        ),
+      );
+      expect(resumed.map((m) => JSON.parse(m.data as string))).toEqual([2, 3]);
+      expect(resumed.map((m) => m.id)).toEqual([seen[1].id, seen[2].id]);
     });
 
     it('a graceful stop closes only its own sockets, so clients reconnect, after awaiting disconnect handlers', async () => {
