@@ -207,7 +207,7 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
         'bench/src/fixtures/realtime-raw-server.ts (http + socket.io Server + @socket.io/redis-adapter on ioredis, ' +
         "io.to('bench').emit). Same payload { seq, sentAt }.",
       `latency: ${settings.latencyMessages} messages per turn at ${settings.rate}/s after ${settings.warmupMessages} ` +
-        'unmeasured, emit call → client handler, for every socket; sub-ms epoch clock of both processes. ' +
+        "unmeasured, emit call → client handler, for every socket; the machine's monotonic clock in both processes. " +
         `Pooled over all rounds: shoal ${pooled(shoal.latency_ms)}; raw ${pooled(raw.latency_ms)}.`,
       `throughput: ${settings.burstMessages} messages emitted back to back; deliveries / (last delivery − first emit).`,
       `ratios per round: p99 [${ratios(p99Ratios)}], throughput [${ratios(tputRatios)}].`,
