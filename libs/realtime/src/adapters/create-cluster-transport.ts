@@ -38,15 +38,16 @@ async function quit(client: RedisClient): Promise<void> {
 }
 
 /**
- * A small pool of its own for the Postgres adapter (one LISTEN connection plus NOTIFY), from the settings of
- * Shoal's connection: the adapter returns its LISTEN connection to the pool still listening when it closes, which
- * must not happen to the app's pool.
+ * A small pool of the realtime layer's own, from the settings of Shoal's connection: the adapter's LISTEN connection,
+ * the query messenger's LISTEN connection, and two for NOTIFY and the attachments table. Kept apart from the app's
+ * pool so those long-lived connections never starve its queries, and because the adapter returns its LISTEN
+ * connection to the pool still listening when it closes.
  */
 async function adapterPool(dataSource: DataSource): Promise<Pool> {
   const pg = await import('pg');
   const driver = dataSource.driver as unknown as { master?: { options?: PoolConfig } };
   const options = driver.master?.options ?? {};
-  const pool = new pg.default.Pool({ ...options, max: 3, idleTimeoutMillis: 10_000 });
+  const pool = new pg.default.Pool({ ...options, max: 4, idleTimeoutMillis: 10_000 });
   pool.on('error', () => undefined); // an idle client's error: the adapter reconnects by itself
   return pool;
 }
@@ -151,8 +152,8 @@ export async function createClusterTransport(
     }
     case 'postgres': {
       const dataSource = connections.postgres('RealtimeModule (adapter: postgres)');
-      const messenger = new PostgresMessenger(dataSource, prefix, node.id);
       const pool = await adapterPool(dataSource);
+      const messenger = new PostgresMessenger(pool, prefix, node.id);
       const options = { channelPrefix: `${prefix}_sio`, tableName: attachmentsTable(prefix) };
       const closePool = () => withTimeout(pool.end(), 3000, 'postgres adapter pool').catch(() => undefined);
       if (!serving) {

@@ -1,6 +1,6 @@
-import { PostgresListener } from '@shoal/cluster';
-import type { DataSource } from 'typeorm';
+import type { Pool } from 'pg';
 import type { ClusterMessenger } from './cluster-messenger.js';
+import { PoolListener } from './pool-listener.js';
 
 /** Characters per NOTIFY chunk: at most 4 bytes each in UTF-8, so a chunk stays under the 8,000-byte limit. */
 const CHUNK_CHARS = 1900;
@@ -16,17 +16,17 @@ interface Frame {
 }
 
 /**
- * Postgres LISTEN/NOTIFY on one channel (`<schema>_realtime`). Messages carry their recipient; large ones are split
+ * Postgres LISTEN/NOTIFY on one channel (`<schema>_realtime`), on the realtime layer's own small pool. Messages carry their recipient; large ones are split
  * into chunks sent in one statement (so they arrive together and in order) and put back together on receipt.
  */
 export class PostgresMessenger implements ClusterMessenger {
   private readonly channel: string;
-  private listener?: PostgresListener;
+  private listener?: PoolListener;
   private readonly partial = new Map<string, string[]>();
   private sequence = 0;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly pool: Pool,
     schema: string,
     private readonly nodeId: string,
   ) {
@@ -34,7 +34,7 @@ export class PostgresMessenger implements ClusterMessenger {
   }
 
   async start(onMessage: (message: string) => void, receiveBroadcasts: boolean): Promise<void> {
-    this.listener = new PostgresListener(this.dataSource, this.channel, (payload) => {
+    this.listener = new PoolListener(this.pool, this.channel, (payload) => {
       const frame = JSON.parse(payload) as Frame;
       if (frame.to !== this.nodeId && !(frame.to === '*' && receiveBroadcasts)) return;
       if (frame.m === undefined) return onMessage(frame.body);
@@ -76,7 +76,7 @@ export class PostgresMessenger implements ClusterMessenger {
         frames.push(JSON.stringify({ to, m, i, n, body } satisfies Frame));
       }
     }
-    await this.dataSource.query(
+    await this.pool.query(
       `SELECT pg_notify($1, f) FROM unnest($2::text[]) WITH ORDINALITY AS t(f, i) ORDER BY i`,
       [this.channel, frames],
     );
