@@ -6,10 +6,13 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { ApplicationConfig } from '@nestjs/core';
 import { CLUSTER_CONFIG, ClusterService, withTimeout, type ClusterConfig } from '@shoal/cluster';
 import type { Subscription } from 'rxjs';
 import type { PresenceStore } from './presence/presence-store.js';
+import { InvalidRealtimeOptionsError } from './errors/invalid-realtime-options.error.js';
 import { RealtimeRuntime } from './gateway/realtime-runtime.js';
+import { ShoalIoAdapter } from './gateway/shoal-io-adapter.js';
 import { SocketQueries } from './query/socket-queries.js';
 import { PRESENCE_STORE } from './realtime.constants.js';
 import { RealtimeMetrics } from './realtime.metrics.js';
@@ -41,10 +44,18 @@ export class RealtimeLifecycle
     private readonly metrics: RealtimeMetrics,
     @Inject(PRESENCE_STORE) private readonly store: PresenceStore,
     @Inject(CLUSTER_CONFIG) private readonly clusterConfig: ClusterConfig,
+    private readonly appConfig: ApplicationConfig,
+    private readonly ioAdapter: ShoalIoAdapter,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const { config } = this.runtime;
+    if (this.appConfig.getIoAdapter() !== this.ioAdapter) {
+      throw new InvalidRealtimeOptionsError([
+        'app.useWebSocketAdapter() replaced the adapter RealtimeModule installs, so gateways would not reach the ' +
+          "other replicas: remove that call (pass Socket.IO server options in RealtimeModule's `server` option)",
+      ]);
+    }
     await this.queries.start();
     // Any replica may clean up after one that left, whether or not it serves sockets.
     this.membership = this.cluster.events$.subscribe((event) => {

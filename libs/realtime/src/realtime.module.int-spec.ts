@@ -295,3 +295,15 @@ describe.each(['redis', 'sharded', 'streams', 'postgres'] as const)(
     });
   },
 );
+
+describe('RealtimeModule set-up', () => {
+  it('stops start-up with the reason when main.ts replaces its IoAdapter', async () => {
+    const { IoAdapter } = await import('@nestjs/platform-socket.io');
+    const prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
+    const app = await NestFactory.create(appModule('redis', prefix, 'node-x', true), { logger: false });
+    app.useWebSocketAdapter(new IoAdapter(app));
+    await expect(app.init()).rejects.toThrow(/app.useWebSocketAdapter\(\) replaced the adapter/);
+    await app.close();
+    await cleanup(prefix);
+  });
+});
