@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClusterService, withTimeout } from '@shoal/cluster';
+import type { Counter } from 'prom-client';
 import type { Namespace } from 'socket.io';
 import type { BroadcastTarget, RoomEmitter } from './emitters/room-emitter.js';
 import { ServerRoomEmitter } from './emitters/server-room-emitter.js';
@@ -20,6 +21,7 @@ import { RealtimeMetrics } from './realtime.metrics.js';
 export class RealtimeBackend implements BroadcastBackend {
   private readonly logger = new Logger('Shoal:Realtime');
   private emitter?: RoomEmitter;
+  private readonly emitCounters = new Map<string, Counter.Internal>();
 
   constructor(
     private readonly runtime: RealtimeRuntime,
@@ -37,7 +39,7 @@ export class RealtimeBackend implements BroadcastBackend {
   ): void {
     const emitter = this.emitterFor();
     emitter.emit(target, event, args);
-    this.metrics.emits.inc({ target: kind, via: emitter.via });
+    this.emitCounter(kind, emitter.via).inc();
   }
 
   userRoom(userId: string): string {
@@ -80,6 +82,17 @@ export class RealtimeBackend implements BroadcastBackend {
   /** A namespace of this replica's server, prepared (authentication, presence). */
   namespace(name: string): Namespace {
     return this.runtime.prepare(this.runtime.primaryServer().of(name));
+  }
+
+  /** Label-bound counters, so an emit does not hash its labels. */
+  private emitCounter(kind: 'room' | 'user' | 'all', via: 'server' | 'emitter'): Counter.Internal {
+    const key = `${kind}:${via}`;
+    let counter = this.emitCounters.get(key);
+    if (!counter) {
+      counter = this.metrics.emits.labels({ target: kind, via });
+      this.emitCounters.set(key, counter);
+    }
+    return counter;
   }
 
   private emitterFor(): RoomEmitter {
