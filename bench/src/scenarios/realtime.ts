@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { eventually, freePort, NodeProcess, RedisServer } from '@shoal/testing';
 import type { ConsumerSamples, ConsumerStats, PublishRun } from '../fixtures/event-load.js';
 import { requestJson } from '../harness/http-json.js';
+import { CLK_TCK, readProcUsage } from '../harness/proc-usage.js';
 import { pairedRatios, runInterleaved, type Contestant, type MetricSamples } from '../harness/interleave.js';
 import type { MetricRow } from '../harness/report.js';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../harness/scenario.js';
@@ -52,6 +53,7 @@ const QUICK: RealtimeSettings = {
 interface Started {
   readonly port: number;
   readonly control: number;
+  readonly pid: number;
 }
 
 async function startProcess(
@@ -69,7 +71,7 @@ async function startProcess(
   });
   scope.track(process, (p) => p.kill());
   await process.start();
-  return { port, control };
+  return { port, control, pid: process.pid! };
 }
 
 const url = (port: number, path: string) => `http://127.0.0.1:${port}${path}`;
@@ -124,13 +126,18 @@ function realtimeTurn(contestant: Contestant, round: number, settings: RealtimeS
     await reset();
 
     const deliveries = settings.burstMessages * settings.clients;
+    const cpuTicks = async () =>
+      (await Promise.all(servers.map((s) => readProcUsage(s.pid)))).reduce((sum, u) => sum + u.cpuTicks, 0);
+    const ticksBefore = await cpuTicks();
     const burst = await emit(settings.burstMessages, 0);
     const done = await delivered(clients.port, deliveries);
+    const serverCpuMs = ((await cpuTicks()) - ticksBefore) * (1000 / CLK_TCK);
     return {
       latency_ms: latencyMs,
       latency_p50_ms: [median(latencyMs)],
       latency_p99_ms: [percentile(latencyMs, 99)],
       deliveries_per_s: [deliveries / ((done.lastAt - burst.startedAt) / 1000)],
+      server_cpu_ms_per_1k: [serverCpuMs / (deliveries / 1000)],
     };
   });
 }
@@ -151,7 +158,7 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       log(
         `round ${t.round}/${settings.rounds} ${t.contestant.padEnd(5)} (${(t.durationMs / 1000).toFixed(1)} s): ` +
           `emit → socket p50 ${show('latency_p50_ms', 2)} p99 ${show('latency_p99_ms', 2)} ms, ` +
-          `${show('deliveries_per_s')} deliveries/s`,
+          `${show('deliveries_per_s')} deliveries/s, servers ${show('server_cpu_ms_per_1k', 1)} ms CPU per 1,000`,
       );
     },
   });
@@ -189,6 +196,12 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       target: { stat: 'median', op: '>=', value: 0.9, unit: '×' },
       decimals: 2,
     },
+    {
+      metric: 'info: CPU of the 3 servers per 1,000 deliveries in the throughput run (ms)',
+      shoal: summarize(shoal.server_cpu_ms_per_1k),
+      raw: summarize(raw.server_cpu_ms_per_1k),
+      decimals: 1,
+    },
   ];
   const pooled = (values: number[]): string =>
     `p50 ${percentile(values, 50).toFixed(2)} ms, p99 ${percentile(values, 99).toFixed(2)} ms`;
@@ -209,7 +222,9 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       `latency: ${settings.latencyMessages} messages per turn at ${settings.rate}/s after ${settings.warmupMessages} ` +
         "unmeasured, emit call → client handler, for every socket; the machine's monotonic clock in both processes. " +
         `Pooled over all rounds: shoal ${pooled(shoal.latency_ms)}; raw ${pooled(raw.latency_ms)}.`,
-      `throughput: ${settings.burstMessages} messages emitted back to back; deliveries / (last delivery − first emit).`,
+      `throughput: ${settings.burstMessages} messages emitted back to back; deliveries / (last delivery − first emit). ` +
+        'Server CPU: user + system time of the three server processes over the run (/proc), per 1,000 deliveries — ' +
+        'what each side costs, whatever else the machine runs.',
       `ratios per round: p99 [${ratios(p99Ratios)}], throughput [${ratios(tputRatios)}].`,
     ],
   };
