@@ -22,6 +22,7 @@ const shared = {
   transform: { '^.+\\.ts$': swc },
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
+    '^@shoal/([a-z-]+)/internal$': '<rootDir>/libs/$1/src/internal.ts',
     '^@shoal/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

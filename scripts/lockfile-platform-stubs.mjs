@@ -1,59 +1,46 @@
-// Adds lockfile entries for platform-specific optional packages that the registry this project is developed
-// against does not serve (other OS / CPU builds of @swc/core, msgpackr-extract, …). npm leaves them out of
-// package-lock.json when it cannot fetch them, and `npm ci` then refuses the lockfile as out of sync. The stubs
-// carry the exact version and the os/cpu/libc the package is for, so npm skips them on every other platform and
-// fetches them normally on theirs. Run after any `npm install` that rewrites the lockfile:
+// Completes package-lock.json with the other platforms' builds of optional native packages (@swc/core-darwin-arm64,
+// msgpackr-extract, …). npm writes a lockfile with only the builds it installed here, and `npm ci` on another
+// platform then refuses it as out of sync. Each missing entry is filled from the registry's own metadata —
+// `resolved`, `integrity`, and the `os`/`cpu`/`libc` the package declares — so every platform installs its build
+// with its integrity checked, and skips the others. Run after any `npm install` that rewrites the lockfile:
 //   node scripts/lockfile-platform-stubs.mjs
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const lockPath = new URL('../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
 const packages = lock.packages;
 
-const OS = [
-  'darwin',
-  'linux',
-  'win32',
-  'freebsd',
-  'android',
-  'openbsd',
-  'sunos',
-  'aix',
-  'netbsd',
-  'wasm32',
-  'wasi',
-];
-const CPU = ['arm64', 'x64', 'arm', 'ia32', 'ppc64', 's390x', 'loong64', 'riscv64', 'mips64el', 'wasm32'];
-
-function platformOf(name) {
-  const parts = name.split('/').pop().split('-');
-  const os = parts.find((p) => OS.includes(p));
-  const cpu = parts.find((p) => CPU.includes(p)) ?? (parts.includes('armv7') ? 'arm' : undefined);
-  const libc =
-    parts.includes('musl') || parts.includes('musleabihf')
-      ? 'musl'
-      : parts.includes('gnu') || parts.includes('gnueabihf')
-        ? 'glibc'
-        : undefined;
-  return { os, cpu, libc };
+/** The registry's manifest of `name@version`: where the tarball is, its integrity, and its platform fields. */
+function manifestOf(name, version) {
+  const json = execFileSync('npm', ['view', `${name}@${version}`, 'dist', 'os', 'cpu', 'libc', '--json'], {
+    encoding: 'utf8',
+  });
+  return JSON.parse(json);
 }
 
 let added = 0;
+let fixed = 0;
 for (const [path, entry] of Object.entries(packages)) {
   for (const [name, spec] of Object.entries(entry.optionalDependencies ?? {})) {
     const nested = `${path ? `${path}/` : ''}node_modules/${name}`;
-    if (packages[nested] || packages[`node_modules/${name}`]) continue;
-    const { os, cpu, libc } = platformOf(name);
-    if (!os && !cpu) continue; // not a platform build: leave it to npm
-    const version = String(spec).replace(/^[\^~=]/, '');
-    packages[`node_modules/${name}`] = {
+    const key = packages[nested] ? nested : `node_modules/${name}`;
+    const existing = packages[key];
+    if (existing?.integrity) continue;
+    const version = existing?.version ?? String(spec).replace(/^[\^~=]/, '');
+    const manifest = manifestOf(name, version);
+    if (!manifest.os && !manifest.cpu) continue; // not a platform build: leave it to npm
+    packages[key] = {
       version,
+      resolved: manifest.dist.tarball,
+      integrity: manifest.dist.integrity,
       optional: true,
-      ...(os ? { os: [os === 'wasm32' || os === 'wasi' ? '!win32' : os] } : {}),
-      ...(cpu ? { cpu: [cpu] } : {}),
-      ...(libc ? { libc: [libc] } : {}),
+      ...(manifest.os ? { os: manifest.os } : {}),
+      ...(manifest.cpu ? { cpu: manifest.cpu } : {}),
+      ...(manifest.libc ? { libc: manifest.libc } : {}),
     };
-    added += 1;
+    if (existing) fixed += 1;
+    else added += 1;
   }
 }
 // Keep keys sorted like npm writes them.
@@ -61,4 +48,13 @@ lock.packages = Object.fromEntries(
   Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))),
 );
 writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
-console.log(`lockfile: ${added} platform stub(s) added`);
+const missing = Object.entries(lock.packages).filter(
+  ([key, entry]) => key.includes('node_modules/') && !entry.link && !entry.integrity,
+);
+console.log(
+  `lockfile: ${added} platform build(s) added, ${fixed} completed; ${missing.length} entries without integrity`,
+);
+if (missing.length > 0) {
+  console.error(missing.map(([key]) => `  ${key}`).join('\n'));
+  process.exit(1);
+}

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { eventually } from '@shoal/testing';
 import { SampleNodes } from './support/sample-nodes.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Stats {
   orders: number;
@@ -14,8 +15,6 @@ interface Order {
   eventId: string | null;
   handledBy: string | null;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('events across sample processes', () => {
   let nodes: SampleNodes | undefined;

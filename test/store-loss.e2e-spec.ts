@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OrderLoad } from './support/order-load.js';
 import { SampleNodes } from './support/sample-nodes.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Stats {
   orders: number;
@@ -15,7 +16,6 @@ interface Stats {
 /** How long a store stays down in these scenarios (the fault, not a wait for an outcome). */
 const OUTAGE_MS = 4000;
 const names = ['alpha', 'bravo', 'charlie'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A webhook receiver recording, per order id, the `webhook-id`s it got. */
 class Receiver {

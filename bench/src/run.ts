@@ -2,7 +2,7 @@
  * Shoal benchmarks: `npm run bench` (builds first) or `node bench/dist/run.js [scenario...]`.
  *
  * - With no arguments every scenario runs; otherwise only the named ones (`membership`, `leader`, `events`, `jobs`,
- *   `realtime`).
+ *   `cache`, `realtime`).
  * - `BENCH_QUICK=1`: a smoke run with fewer rounds and trials and shorter windows (numbers are not meaningful).
  * - Each scenario has a time budget (membership: 6 min, 90 s quick; leader: 6 min, 90 s quick; events: 6 min,
  *   90 s quick; realtime: 7 min, 2 min quick); a scenario over budget is aborted and its
@@ -18,13 +18,14 @@ import { formatTable, evaluateRows } from './harness/report.js';
 import { writeResults } from './harness/results-file.js';
 import type { Scenario } from './harness/scenario.js';
 import { Scope } from './harness/scope.js';
+import { cache } from './scenarios/cache.js';
 import { events } from './scenarios/events.js';
 import { jobs } from './scenarios/jobs.js';
 import { leader } from './scenarios/leader.js';
 import { membership } from './scenarios/membership.js';
 import { realtime } from './scenarios/realtime.js';
 
-const SCENARIOS: readonly Scenario[] = [membership, leader, events, jobs, realtime];
+const SCENARIOS: readonly Scenario[] = [membership, leader, events, jobs, cache, realtime];
 /** Slack on top of the scenarios' budgets for the whole run. */
 const RUN_SLACK_MS = 30_000;
 

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { APP_FILTER } from '@nestjs/core';
+import { CacheModule } from '@shoal/cache';
 import { ClusterModule, ShoalExceptionFilter } from '@shoal/cluster';
 import { EventBusModule } from '@shoal/events';
 import { JobsModule } from '@shoal/jobs';
@@ -13,6 +14,9 @@ import { SampleJobsController } from './jobs/sample-jobs.controller.js';
 import { SampleJobsProcessor } from './jobs/sample-jobs.processor.js';
 import { CounterController } from './counter/counter.controller.js';
 import { CounterService } from './counter/counter.service.js';
+import { CachedFlagsController } from './flags/cached-flags.controller.js';
+import { FlagsController } from './flags/flags.controller.js';
+import { FlagsService } from './flags/flags.service.js';
 import { OrderHandlers } from './orders/order-handlers.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { OrdersService } from './orders/orders.service.js';
@@ -46,6 +50,7 @@ export class AppModule {
           authenticate: (handshake) =>
             verifyToken((handshake.auth as { token?: unknown }).token, config.realtime.authSecret),
         }),
+        CacheModule.forRoot(config.cache),
         JobsModule.registerQueue({
           name: 'sample-work',
           concurrency: config.jobConcurrency,
@@ -63,6 +68,8 @@ export class AppModule {
         WebhooksController,
         AuthController,
         RealtimeController,
+        FlagsController,
+        CachedFlagsController,
       ],
       providers: [
         // Shoal's input errors answer 400/413/429, an unreachable Redis or Postgres answers 503.
@@ -77,6 +84,7 @@ export class AppModule {
         LiveGateway,
         OrderFeed,
         { provide: SAMPLE_AUTH_SECRET, useValue: config.realtime.authSecret },
+        FlagsService,
       ],
     };
   }

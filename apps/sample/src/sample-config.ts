@@ -1,3 +1,4 @@
+import type { CacheModuleOptions } from '@shoal/cache';
 import type { ClusterModuleOptions } from '@shoal/cluster';
 import type { EventBusModuleOptions } from '@shoal/events';
 import type { JobsModuleOptions } from '@shoal/jobs';
@@ -18,6 +19,7 @@ export interface SampleConfig {
     readonly sockets: boolean;
     readonly authSecret: string;
   };
+  readonly cache: CacheModuleOptions;
 }
 
 function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -32,9 +34,11 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
  * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL`, `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
  * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT`, `SHOAL_LEASE_TTL` and `SHOAL_RELAY`
  * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `JOBS_CONCURRENCY`,
- * `SHOAL_JOBS_LOCK_DURATION` and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests), `SHOAL_SOCKETS`
- * (`false`: this replica serves no sockets but emits), `SHOAL_SOCKET_ADAPTER` (`redis` | `sharded` | `streams` |
- * `postgres`) and `SAMPLE_AUTH_SECRET` (signs the live feed's tokens; a development default).
+ * `SHOAL_JOBS_LOCK_DURATION` and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests);
+ * `CACHE_PROVIDER` (`local` | `redis`, default `redis` when `REDIS_URL` is set), `CACHE_SINGLE_FLIGHT` (`false` turns
+ * cluster-wide single flight off) and `CACHE_LOCK_TTL`; `SHOAL_SOCKETS` (`false`: this replica serves no sockets but
+ * emits), `SHOAL_SOCKET_ADAPTER` (`redis` | `sharded` | `streams` | `postgres`) and `SAMPLE_AUTH_SECRET` (signs the
+ * live feed's tokens; a development default).
  */
 export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const store = (env.SHOAL_STORE ?? 'redis') as ClusterModuleOptions['store'];
@@ -66,5 +70,20 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
       sockets: env.SHOAL_SOCKETS !== 'false',
       authSecret: env.SAMPLE_AUTH_SECRET || DEVELOPMENT_AUTH_SECRET,
     },
+    cache: readCacheConfig(env),
+  };
+}
+
+function readCacheConfig(env: NodeJS.ProcessEnv): CacheModuleOptions {
+  const provider = env.CACHE_PROVIDER ?? (env.REDIS_URL ? 'redis' : 'local');
+  if (provider !== 'local' && provider !== 'redis') {
+    throw new Error(`CACHE_PROVIDER must be local or redis, got "${provider}"`);
+  }
+  const singleFlight = provider === 'redis' && env.CACHE_SINGLE_FLIGHT !== 'false';
+  const lockTtl = optionalNumber(env, 'CACHE_LOCK_TTL');
+  return {
+    provider,
+    ttl: 60_000,
+    singleFlight: singleFlight ? { lockTtl } : false,
   };
 }

@@ -11,6 +11,7 @@ import {
 import { isDataSource } from './connections/is-data-source.js';
 import { InvalidClusterOptionsError } from './errors/invalid-cluster-options.error.js';
 import { describeZodIssue } from './validation/describe-zod-issue.js';
+import { NAME_CHARACTERS, namePattern } from './validation/names.js';
 import { MemoryMembershipHub } from './membership/memory-membership.hub.js';
 
 /** `ClusterModule` options after validation, with every default applied. */
@@ -64,10 +65,7 @@ const schema = z
       ])
       .optional(),
     store: z.enum(['redis', 'postgres', 'memory']).optional(),
-    nodeId: z
-      .string()
-      .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of letters, digits and . _ : -')
-      .optional(),
+    nodeId: z.string().regex(namePattern(128), `must be 1-128 characters of ${NAME_CHARACTERS}`).optional(),
     prefix: z
       .string()
       .regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be lower-case letters, digits and _, starting with a letter')

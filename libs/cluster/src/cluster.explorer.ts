@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import type { Observable, Subscription } from 'rxjs';
 import { ClusterService } from './cluster.service.js';
 import { OnNodeJoined, OnNodeLeft, OnShardsChanged } from './decorators/membership.decorators.js';
-import { DecoratedMethodExplorer, type DecoratedMethod } from './discovery/decorated-methods.js';
+import { DecoratedMethodExplorer, callHook, type DecoratedMethod } from './discovery/decorated-methods.js';
 
 /** Binds `@OnNodeJoined()`, `@OnNodeLeft()` and `@OnShardsChanged()` methods to the cluster's events. */
 @Injectable()
@@ -16,14 +16,14 @@ export class ClusterExplorer implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    const joined = this.explorer.find(OnNodeJoined);
-    const left = this.explorer.find(OnNodeLeft);
+    const joined = this.explorer.find(OnNodeJoined, '@OnNodeJoined()');
+    const left = this.explorer.find(OnNodeLeft, '@OnNodeLeft()');
     this.subscriptions.push(
       this.cluster.events$.subscribe((event) => {
-        for (const handler of event.type === 'joined' ? joined : left) this.invoke(handler, event);
+        for (const handler of event.type === 'joined' ? joined : left) callHook(handler, this.logger, event);
       }),
     );
-    this.bind(this.cluster.shardsChanged$, this.explorer.find(OnShardsChanged));
+    this.bind(this.cluster.shardsChanged$, this.explorer.find(OnShardsChanged, '@OnShardsChanged()'));
   }
 
   onModuleDestroy(): void {
@@ -32,18 +32,8 @@ export class ClusterExplorer implements OnModuleInit, OnModuleDestroy {
 
   private bind<T>(source: Observable<T>, handlers: DecoratedMethod<unknown>[]): void {
     if (handlers.length === 0) return;
-    this.subscriptions.push(source.subscribe((event) => handlers.forEach((h) => this.invoke(h, event))));
-  }
-
-  private invoke(handler: DecoratedMethod<unknown>, event: unknown): void {
-    const where = `${handler.className}.${handler.methodName}`;
-    try {
-      const result = handler.call(event);
-      if (result instanceof Promise) {
-        result.catch((error: unknown) => this.logger.error(`${where} failed: ${String(error)}`));
-      }
-    } catch (error) {
-      this.logger.error(`${where} failed: ${String(error)}`);
-    }
+    this.subscriptions.push(
+      source.subscribe((event) => handlers.forEach((h) => callHook(h, this.logger, event))),
+    );
   }
 }

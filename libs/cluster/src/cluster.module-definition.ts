@@ -1,4 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { SHOAL_MODULE_EXTRAS, applyShoalModuleExtras } from './module-extras.js';
 import type { ClusterModuleOptions } from './cluster-options.js';
 
 export const {
@@ -8,5 +9,8 @@ export const {
   ASYNC_OPTIONS_TYPE: CLUSTER_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<ClusterModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .setExtras(SHOAL_MODULE_EXTRAS, applyShoalModuleExtras)
   .build();
+
+/** Options of `ClusterModule.forRootAsync()`: `useFactory` + `inject`, `useClass` or `useExisting`, and `imports`. */
+export type ClusterModuleAsyncOptions = typeof CLUSTER_ASYNC_OPTIONS_TYPE;

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { Injectable, Module, type DynamicModule } from '@nestjs/common';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { Injectable, Logger, Module, Scope, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { InProcessCluster, eventually } from '@shoal/testing';
 import { Redis } from 'ioredis';
@@ -61,6 +61,12 @@ async function expectAgreementOnOwners(services: ClusterService[]): Promise<void
     const owner = services[0].ownerOf(key);
     for (const service of services) if (service.ownerOf(key) !== owner) throw new Error(`disagree on ${key}`);
   }
+}
+
+@Injectable({ scope: Scope.REQUEST })
+class PerRequest {
+  @OnNodeJoined()
+  joined(): void {}
 }
 
 describe('ClusterModule (in-process nodes)', () => {
@@ -154,5 +160,22 @@ describe('ClusterModule (in-process nodes)', () => {
     await cluster.close();
     expect(await redis.ping()).toBe('PONG');
     await redis.quit();
+  });
+
+  it('warns at start-up that a Shoal decorator on a request-scoped provider is ignored', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      cluster = await InProcessCluster.start(1, (index) => ({
+        ...nodeModule({ store: 'memory', memoryHub: new MemoryMembershipHub() })(index),
+        providers: [PerRequest],
+      }));
+      expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
+        expect.stringMatching(
+          /@OnNodeJoined\(\) on PerRequest\.joined is ignored: PerRequest is request-scoped/,
+        ),
+      );
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

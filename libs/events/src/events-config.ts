@@ -1,4 +1,4 @@
-import { describeZodIssue } from '@shoal/cluster';
+import { describeZodIssue } from '@shoal/cluster/internal';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { InvalidEventsOptionsError } from './errors/invalid-events-options.error.js';
@@ -27,7 +27,7 @@ export interface EventsConfig {
   readonly shutdownGracePeriod: number;
   readonly metricsRegistry?: Registry;
   readonly memoryHub?: MemoryEventHub;
-  readonly allowMemoryTransportInProduction: boolean;
+  readonly allowMemoryStoreInProduction: boolean;
 }
 
 const ms = z.number().int('must be a whole number of milliseconds').positive('must be above 0');
@@ -59,7 +59,7 @@ const schema = z
     shutdownGracePeriod: z.number().int().nonnegative().optional(),
     metricsRegistry: z.instanceof(Registry).optional(),
     memoryHub: z.instanceof(MemoryEventHub).optional(),
-    allowMemoryTransportInProduction: z.boolean().optional(),
+    allowMemoryStoreInProduction: z.boolean().optional(),
   })
   .superRefine((options, ctx) => {
     const retention = options.relay?.retention ?? EVENTS_DEFAULTS.relay.retention;
@@ -102,6 +102,6 @@ export function resolveEventsConfig(options: EventBusModuleOptions = {}): Events
     shutdownGracePeriod: options.shutdownGracePeriod ?? d.shutdownGracePeriod,
     metricsRegistry: options.metricsRegistry,
     memoryHub: options.memoryHub,
-    allowMemoryTransportInProduction: options.allowMemoryTransportInProduction ?? false,
+    allowMemoryStoreInProduction: options.allowMemoryStoreInProduction ?? false,
   };
 }

@@ -53,7 +53,7 @@ export interface EventBusModuleOptions {
   /** The in-process hub memory transports share. */
   memoryHub?: MemoryEventHub;
   /** Let the memory transport start with `NODE_ENV=production`. Default false. */
-  allowMemoryTransportInProduction?: boolean;
+  allowMemoryStoreInProduction?: boolean;
 }
 
 const DAY = 24 * 60 * 60 * 1000;

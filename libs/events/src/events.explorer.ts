@@ -8,14 +8,13 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
+import { ClusterConnections, ClusterService } from '@shoal/cluster';
 import {
   CLUSTER_CONFIG,
-  ClusterConnections,
-  ClusterService,
   DecoratedMethodExplorer,
   ensurePostgresSchema,
   type ClusterConfig,
-} from '@shoal/cluster';
+} from '@shoal/cluster/internal';
 import { LeaderService } from '@shoal/leader';
 import type { Subscription } from 'rxjs';
 import type { DeadLetterStore } from './dead-letters/dead-letter.js';
@@ -72,7 +71,7 @@ export class EventsExplorer
     const inbox = this.connections.hasPostgres
       ? new PostgresInbox(this.connections.postgres(), prefix, this.config.handlers.idempotencyWindow)
       : undefined;
-    for (const method of this.explorer.find(OnEventMarker)) {
+    for (const method of this.explorer.find(OnEventMarker, '@OnEvent()')) {
       const { event, options } = method.metadata;
       const definition = eventDefinitionOf(event);
       const name = options.name ?? `${method.className}.${method.methodName}`;
@@ -94,7 +93,10 @@ export class EventsExplorer
         this.transport instanceof RedisStreamsTransport &&
         !this.leader
       ) {
-        problems.push(`${name}: ordered handlers (concurrency 1) need LeaderModule imported`);
+        problems.push(
+          `${name}: ordered handlers (concurrency 1) need LeaderModule: import LeaderModule.forRoot(), or pass it ` +
+            'in EventBusModule.forRoot({ imports: [...] }) when it is not global',
+        );
       }
       if (idempotency === 'postgres' && !inbox)
         problems.push(`${name}: idempotent 'postgres' needs postgres`);

@@ -1,4 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { SHOAL_MODULE_EXTRAS, applyShoalModuleExtras } from '@shoal/cluster/internal';
 import type { EventBusModuleOptions } from './events-options.js';
 
 export const {
@@ -8,5 +9,8 @@ export const {
   ASYNC_OPTIONS_TYPE: EVENTS_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<EventBusModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .setExtras(SHOAL_MODULE_EXTRAS, applyShoalModuleExtras)
   .build();
+
+/** Options of `EventBusModule.forRootAsync()`: `useFactory` + `inject`, `useClass` or `useExisting`, and `imports`. */
+export type EventBusModuleAsyncOptions = typeof EVENTS_ASYNC_OPTIONS_TYPE;

@@ -1,11 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import {
-  CLUSTER_CONFIG,
-  ClusterConnections,
-  ClusterMetrics,
-  NODE_INFO,
-  type ClusterConfig,
-} from '@shoal/cluster';
+import { ClusterConnections, ClusterMetrics, NODE_INFO } from '@shoal/cluster';
+import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
 import { LeaderService } from '@shoal/leader';
 import { DeadLetters } from './dead-letters/dead-letters.service.js';
 import { MemoryDeadLetterStore } from './dead-letters/memory-dead-letter.store.js';

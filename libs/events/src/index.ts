@@ -1,7 +1,6 @@
 export { EventBusModule } from './events.module.js';
-export { EVENTS_ASYNC_OPTIONS_TYPE, EVENTS_OPTIONS_TYPE } from './events.module-definition.js';
+export type { EventBusModuleAsyncOptions } from './events.module-definition.js';
 export { EVENTS_DEFAULTS, type EventBusModuleOptions } from './events-options.js';
-export { resolveEventsConfig, type EventsConfig } from './events-config.js';
 export { EventBus, type PublishOptions } from './event-bus.js';
 export {
   IntegrationEvent,
@@ -10,20 +9,16 @@ export {
   type EventDefinition,
   type IntegrationEventOptions,
 } from './integration-event.decorator.js';
-export { OnEvent, type OnEventOptions } from './decorators/on-event.decorator.js';
-export type { EventContext } from './handling/event-context.js';
+export { OnEvent, type OnEventOptions, type EventHandlerDecorator } from './decorators/on-event.decorator.js';
+export type { EventContext, TransactionalEventContext } from './handling/event-context.js';
 export type { EventEnvelope } from './envelope/event-envelope.js';
 export { uuidv7 } from './envelope/uuid-v7.js';
 export { DeadLetters } from './dead-letters/dead-letters.service.js';
 export type { DeadLetter, DeadLetterStore } from './dead-letters/dead-letter.js';
 export { OutboxMessage } from './outbox/outbox-message.entity.js';
 export { ShoalOutboxMigration1795300000000 } from './outbox/outbox.migration.js';
-export type { EventTransport, TransportSubscription, EventScope } from './transport/event-transport.js';
-export { RedisStreamsTransport } from './transport/redis-streams.transport.js';
-export { PostgresNotifyTransport } from './transport/postgres-notify.transport.js';
-export { MemoryEventTransport } from './transport/memory.transport.js';
+export type { EventScope } from './transport/event-transport.js';
 export { MemoryEventHub } from './transport/memory-event.hub.js';
-export { EventsMetrics } from './events.metrics.js';
 export { EventValidationError } from './errors/event-validation.error.js';
 export { EventPayloadTooLargeError } from './errors/event-payload-too-large.error.js';
 export { UnknownEventError } from './errors/unknown-event.error.js';

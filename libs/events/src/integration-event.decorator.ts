@@ -1,3 +1,5 @@
+import { InvalidDecoratorUsageError } from '@shoal/cluster';
+import { NAME_CHARACTERS, namePattern } from '@shoal/cluster/internal';
 import type { ZodType } from 'zod';
 import { EventValidationError } from './errors/event-validation.error.js';
 import { UnknownEventError } from './errors/unknown-event.error.js';
@@ -36,14 +38,20 @@ const key = (type: string, version: number) => `${type}@v${version}`;
  * ```
  */
 export function IntegrationEvent(type: string, options: IntegrationEventOptions = {}): ClassDecorator {
-  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(type)) {
-    throw new Error(
-      `@IntegrationEvent("${type}"): the type must be 1-200 characters of letters, digits and . _ : -`,
+  if (!namePattern(200).test(type)) {
+    throw new InvalidDecoratorUsageError(
+      '@IntegrationEvent()',
+      `"${type}"`,
+      `the type must be 1-200 characters of ${NAME_CHARACTERS}`,
     );
   }
   const version = options.version ?? 1;
   if (!Number.isInteger(version) || version < 1) {
-    throw new Error(`@IntegrationEvent("${type}"): version must be a whole number ≥ 1`);
+    throw new InvalidDecoratorUsageError(
+      '@IntegrationEvent()',
+      `"${type}"`,
+      'version must be a whole number ≥ 1',
+    );
   }
   return (target) => {
     const definition: EventDefinition = {
@@ -54,8 +62,10 @@ export function IntegrationEvent(type: string, options: IntegrationEventOptions 
     };
     const existing = byType.get(key(type, version));
     if (existing && existing.target.name !== target.name) {
-      throw new Error(
-        `@IntegrationEvent("${type}", v${version}) is used by both ${existing.target.name} and ${target.name}`,
+      throw new InvalidDecoratorUsageError(
+        '@IntegrationEvent()',
+        `"${type}" v${version}`,
+        `used by both ${existing.target.name} and ${target.name}`,
       );
     }
     byType.set(key(type, version), definition);

@@ -1,5 +1,5 @@
 export { JobsModule } from './jobs.module.js';
-export { JOBS_ASYNC_OPTIONS_TYPE, JOBS_OPTIONS_TYPE } from './jobs.module-definition.js';
+export type { JobsModuleAsyncOptions } from './jobs.module-definition.js';
 export {
   JOBS_DEFAULTS,
   type JobsModuleOptions,

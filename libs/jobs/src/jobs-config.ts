@@ -1,4 +1,4 @@
-import { describeZodIssue } from '@shoal/cluster';
+import { describeZodIssue } from '@shoal/cluster/internal';
 import { z } from 'zod';
 import { InvalidJobsOptionsError } from './errors/invalid-jobs-options.error.js';
 import { JOBS_DEFAULTS, type JobsModuleOptions, type QueueOptions } from './jobs-options.js';

@@ -1,4 +1,4 @@
-import { describeZodIssue } from '@shoal/cluster';
+import { describeZodIssue } from '@shoal/cluster/internal';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { InvalidLeaderOptionsError } from './errors/invalid-leader-options.error.js';

@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { DecoratedMethodExplorer, type DecoratedMethod } from '@shoal/cluster';
+import { DecoratedMethodExplorer, callHook, type DecoratedMethod } from '@shoal/cluster/internal';
 import type { Subscription } from 'rxjs';
 import { OnLeadershipAcquired, OnLeadershipLost } from './decorators/leadership.decorators.js';
 import type { LeaderConfig } from './leader-config.js';
 import { DEFAULT_LEASE, LEADER_CONFIG } from './leader.constants.js';
 import { LeaderMetrics } from './leader.metrics.js';
 import { LeaderService } from './leader.service.js';
-import type { LeadershipEvent } from './leases/lease-term.js';
 import { LockService } from './locks/lock.service.js';
 import { bindLockService, WithLockMarker } from './locks/with-lock.decorator.js';
 import { unwrapMethod } from './method-wrapping.js';
@@ -30,10 +29,11 @@ export class LeaderExplorer implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    const acquired = this.leaseHandlers(this.explorer.find(OnLeadershipAcquired));
-    const lost = this.leaseHandlers(this.explorer.find(OnLeadershipLost));
+    const acquired = this.leaseHandlers(this.explorer.find(OnLeadershipAcquired, '@OnLeadershipAcquired()'));
+    const lost = this.leaseHandlers(this.explorer.find(OnLeadershipLost, '@OnLeadershipLost()'));
     const processes = this.bindSingletons();
-    for (const method of this.explorer.find(WithLockMarker)) bindLockService(method.instance, this.locks);
+    for (const method of this.explorer.find(WithLockMarker, '@WithLock()'))
+      bindLockService(method.instance, this.locks);
 
     this.subscription = this.leader.events$.subscribe((event) => {
       if (event.type === 'acquired') {
@@ -41,7 +41,7 @@ export class LeaderExplorer implements OnModuleInit, OnApplicationShutdown {
         if (term) for (const process of processes.get(event.lease) ?? []) void process.start(term);
       }
       for (const handler of (event.type === 'acquired' ? acquired : lost).get(event.lease) ?? []) {
-        this.invoke(handler, event);
+        callHook(handler, this.logger, event);
       }
     });
   }
@@ -53,7 +53,7 @@ export class LeaderExplorer implements OnModuleInit, OnApplicationShutdown {
 
   private bindSingletons(): Map<string, SingletonProcess[]> {
     const processes = new Map<string, SingletonProcess[]>();
-    for (const method of this.explorer.find(SingletonMarker)) {
+    for (const method of this.explorer.find(SingletonMarker, '@Singleton()')) {
       const meta = method.metadata;
       this.leader.participate(meta.lease);
       bindSingleton(method.instance, method.methodName, new SingletonRunner(meta, this.leader, this.metrics));
@@ -76,16 +76,5 @@ export class LeaderExplorer implements OnModuleInit, OnApplicationShutdown {
       byLease.set(lease, [...(byLease.get(lease) ?? []), method]);
     }
     return byLease;
-  }
-
-  private invoke(handler: DecoratedMethod<unknown>, event: LeadershipEvent): void {
-    const where = `${handler.className}.${handler.methodName}`;
-    try {
-      const result = handler.call(event);
-      if (result instanceof Promise)
-        result.catch((e: unknown) => this.logger.error(`${where} failed: ${String(e)}`));
-    } catch (error) {
-      this.logger.error(`${where} failed: ${String(error)}`);
-    }
   }
 }

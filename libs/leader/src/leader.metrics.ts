@@ -1,4 +1,4 @@
-import { registeredMetric as metric } from '@shoal/cluster';
+import { registeredMetric as metric } from '@shoal/cluster/internal';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Prometheus metrics of leases, singletons and locks. */

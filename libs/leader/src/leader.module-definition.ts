@@ -1,4 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { SHOAL_MODULE_EXTRAS, applyShoalModuleExtras } from '@shoal/cluster/internal';
 import type { LeaderModuleOptions } from './leader-options.js';
 
 export const {
@@ -8,5 +9,8 @@ export const {
   ASYNC_OPTIONS_TYPE: LEADER_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<LeaderModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .setExtras(SHOAL_MODULE_EXTRAS, applyShoalModuleExtras)
   .build();
+
+/** Options of `LeaderModule.forRootAsync()`: `useFactory` + `inject`, `useClass` or `useExisting`, and `imports`. */
+export type LeaderModuleAsyncOptions = typeof LEADER_ASYNC_OPTIONS_TYPE;

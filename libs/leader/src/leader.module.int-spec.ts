@@ -42,7 +42,7 @@ class Work {
   }
 
   @Singleton({ lease: 'own' })
-  ownLease(): string {
+  ownLease(): string | undefined {
     return 'ran';
   }
 

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { CLUSTER_CONFIG, ClusterConnections, ClusterMetrics } from '@shoal/cluster';
+import { ClusterConnections, ClusterMetrics } from '@shoal/cluster';
+import { CLUSTER_CONFIG } from '@shoal/cluster/internal';
 import { FencingService } from './fencing/fencing.service.js';
 import { resolveLeaderConfig, type LeaderConfig } from './leader-config.js';
 import { LEADER_CONFIG, LEASE_STORE } from './leader.constants.js';

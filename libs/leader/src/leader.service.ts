@@ -5,7 +5,8 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { ClusterService, withTimeout } from '@shoal/cluster';
+import { ClusterService } from '@shoal/cluster';
+import { withTimeout } from '@shoal/cluster/internal';
 import { Subject, type Observable } from 'rxjs';
 import { leaseNameSchema, type LeaderConfig } from './leader-config.js';
 import { DEFAULT_LEASE, LEADER_CONFIG, LEASE_STORE } from './leader.constants.js';

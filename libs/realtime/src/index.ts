@@ -1,5 +1,5 @@
 export { RealtimeModule } from './realtime.module.js';
-export { REALTIME_ASYNC_OPTIONS_TYPE, REALTIME_OPTIONS_TYPE } from './realtime.module-definition.js';
+export type { RealtimeModuleAsyncOptions } from './realtime.module-definition.js';
 export {
   REALTIME_DEFAULTS,
   defaultUserRoom,
@@ -8,16 +8,12 @@ export {
   type RealtimeModuleOptions,
   type RealtimeUser,
 } from './realtime-options.js';
-export { resolveRealtimeConfig, type RealtimeConfig } from './realtime-config.js';
-export { REALTIME_CONFIG } from './realtime.constants.js';
 export { RealtimeService } from './realtime.service.js';
 export { RealtimeBroadcast } from './realtime-broadcast.js';
 export type { RoomEventsOptions } from './sse/sse-streams.js';
 export { PresenceService, type UserPresence } from './presence/presence.service.js';
-export type { PresenceStore, PresenceTotals, UserSockets, PresenceNode } from './presence/presence-store.js';
-export { MemoryPresenceHub, MemoryPresenceStore } from './presence/memory-presence.store.js';
-export { RedisPresenceStore } from './presence/redis-presence.store.js';
-export { PostgresPresenceStore } from './presence/postgres-presence.store.js';
+export type { PresenceTotals } from './presence/presence-store.js';
+export { MemoryPresenceHub } from './presence/memory-presence.store.js';
 export type { ClusterSocket } from './query/socket-query.js';
 export type { Handshake } from './gateway/handshake.js';
 export { userOf } from './gateway/local-sockets.js';

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ClusterService, withTimeout } from '@shoal/cluster';
+import { ClusterService } from '@shoal/cluster';
+import { withTimeout } from '@shoal/cluster/internal';
 import type { Counter } from 'prom-client';
 import type { Namespace } from 'socket.io';
 import type { BroadcastTarget, RoomEmitter } from './emitters/room-emitter.js';

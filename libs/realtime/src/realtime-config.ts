@@ -1,4 +1,4 @@
-import { describeZodIssue } from '@shoal/cluster';
+import { describeZodIssue } from '@shoal/cluster/internal';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { InvalidRealtimeOptionsError } from './errors/invalid-realtime-options.error.js';
@@ -29,7 +29,7 @@ export interface RealtimeConfig {
   readonly sseHeartbeatInterval: number;
   readonly fanoutProbeInterval: number;
   readonly metricsRegistry?: Registry;
-  readonly allowMemoryAdapterInProduction: boolean;
+  readonly allowMemoryStoreInProduction: boolean;
 }
 
 /** Which connections `ClusterModule` has: they decide the default adapter and what is possible. */
@@ -62,7 +62,7 @@ const schema = z.strictObject({
   sseHeartbeatInterval: ms.min(1000, 'must be at least 1000').optional(),
   fanoutProbeInterval: z.number().int().nonnegative('must be 0 (off) or more').optional(),
   metricsRegistry: z.instanceof(Registry).optional(),
-  allowMemoryAdapterInProduction: z.boolean().optional(),
+  allowMemoryStoreInProduction: z.boolean().optional(),
 });
 
 function crossChecks(
@@ -136,6 +136,6 @@ export function resolveRealtimeConfig(
     sseHeartbeatInterval: options.sseHeartbeatInterval ?? d.sseHeartbeatInterval,
     fanoutProbeInterval: options.fanoutProbeInterval ?? d.fanoutProbeInterval,
     metricsRegistry: options.metricsRegistry,
-    allowMemoryAdapterInProduction: options.allowMemoryAdapterInProduction ?? false,
+    allowMemoryStoreInProduction: options.allowMemoryStoreInProduction ?? false,
   };
 }

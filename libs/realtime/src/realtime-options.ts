@@ -68,8 +68,8 @@ export interface RealtimeModuleOptions {
   fanoutProbeInterval?: number;
   /** Registry for realtime metrics. Default: the ClusterModule one. */
   metricsRegistry?: Registry;
-  /** Let the `memory` adapter start with `NODE_ENV=production`. Default false. */
-  allowMemoryAdapterInProduction?: boolean;
+  /** Let the `memory` adapter (and its presence store) start with `NODE_ENV=production`. Default false. */
+  allowMemoryStoreInProduction?: boolean;
 }
 
 /** Defaults of `RealtimeModule` options. */

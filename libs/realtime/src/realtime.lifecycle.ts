@@ -7,7 +7,8 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
-import { CLUSTER_CONFIG, ClusterService, withTimeout, type ClusterConfig } from '@shoal/cluster';
+import { ClusterService } from '@shoal/cluster';
+import { CLUSTER_CONFIG, withTimeout, type ClusterConfig } from '@shoal/cluster/internal';
 import type { Subscription } from 'rxjs';
 import type { PresenceStore } from './presence/presence-store.js';
 import { InvalidRealtimeOptionsError } from './errors/invalid-realtime-options.error.js';

@@ -1,4 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { SHOAL_MODULE_EXTRAS, applyShoalModuleExtras } from '@shoal/cluster/internal';
 import type { RealtimeModuleOptions } from './realtime-options.js';
 
 export const {
@@ -8,5 +9,8 @@ export const {
   ASYNC_OPTIONS_TYPE: REALTIME_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<RealtimeModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .setExtras(SHOAL_MODULE_EXTRAS, applyShoalModuleExtras)
   .build();
+
+/** Options of `RealtimeModule.forRootAsync()`: `useFactory` + `inject`, `useClass` or `useExisting`, and `imports`. */
+export type RealtimeModuleAsyncOptions = typeof REALTIME_ASYNC_OPTIONS_TYPE;

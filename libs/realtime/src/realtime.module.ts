@@ -1,14 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
-import {
-  CLUSTER_CONFIG,
-  ClusterConnections,
-  ClusterMetrics,
-  NODE_INFO,
-  ensurePostgresSchema,
-  type ClusterConfig,
-  type NodeInfo,
-} from '@shoal/cluster';
+import { ClusterConnections, ClusterMetrics, NODE_INFO, type NodeInfo } from '@shoal/cluster';
+import { CLUSTER_CONFIG, ensurePostgresSchema, type ClusterConfig } from '@shoal/cluster/internal';
 import { attachmentsDdl, createClusterTransport } from './adapters/create-cluster-transport.js';
 import { RealtimeRuntime } from './gateway/realtime-runtime.js';
 import { ShoalIoAdapter } from './gateway/shoal-io-adapter.js';

@@ -1,5 +1,6 @@
 export { eventually, type EventuallyOptions } from './eventually.js';
 export { freePort } from './free-port.js';
+export { TcpProxy } from './tcp-proxy.js';
 export { InProcessCluster, type InProcessNode } from './in-process-cluster.js';
 export type { ExitStatus } from './managed-child.js';
 export {
@@ -13,4 +14,4 @@ export {
 } from './node-processes.js';
 export { RedisServer, pingRedis, type RedisServerOptions } from './redis-server.js';
 export { PostgresServer, findPostgresBinDir, type PostgresServerOptions } from './postgres-server.js';
-export { MemoryMembershipHub, MemoryMembershipStore } from '@shoal/cluster';
+export { MemoryMembershipHub } from '@shoal/cluster';

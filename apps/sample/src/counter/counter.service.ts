@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLUSTER_CONFIG, ClusterConnections, type ClusterConfig } from '@shoal/cluster';
+import { ClusterConnections } from '@shoal/cluster';
+import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
 import { WithLock } from '@shoal/leader';
 
 /** A Redis counter updated by read-modify-write: correct across replicas only because of `@WithLock`. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CLUSTER_CONFIG, ClusterConnections, ClusterService, type ClusterConfig } from '@shoal/cluster';
+import { ClusterConnections, ClusterService } from '@shoal/cluster';
+import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
 import { Process, Processor, type JobContext } from '@shoal/jobs';
 
 /** Runs the sample's jobs: each run is recorded (key, node), so tests can count runs and duplicates. */

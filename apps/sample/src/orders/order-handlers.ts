@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLUSTER_CONFIG, ClusterConnections, ClusterService, type ClusterConfig } from '@shoal/cluster';
-import { OnEvent, type EventContext } from '@shoal/events';
+import { ClusterConnections, ClusterService } from '@shoal/cluster';
+import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
+import { OnEvent, type EventContext, type TransactionalEventContext } from '@shoal/events';
 import { OrderPlaced } from './order-placed.event.js';
 import { orderTables } from './orders.schema.js';
 
@@ -20,8 +21,8 @@ export class OrderHandlers {
 
   /** Once per event across the cluster, exactly once in effect: the row is written with the inbox row. */
   @OnEvent(OrderPlaced, { idempotent: 'postgres' })
-  async recordHandled(event: OrderPlaced, { envelope, manager }: EventContext): Promise<void> {
-    await manager!.query(
+  async recordHandled(event: OrderPlaced, { envelope, manager }: TransactionalEventContext): Promise<void> {
+    await manager.query(
       `INSERT INTO ${this.tables.handled} (event_id, order_id, user_id, node_id) VALUES ($1, $2, $3, $4)`,
       [envelope.id, event.orderId, event.userId, this.cluster.self.id],
     );
@@ -40,8 +41,8 @@ export class OrderHandlers {
 
   /** Ordered: one node at a time, in publish order per user; duplicates skipped by the inbox. */
   @OnEvent(OrderPlaced, { concurrency: 1, idempotent: 'postgres' })
-  async checkSequence(event: OrderPlaced, { manager }: EventContext): Promise<void> {
-    await manager!.query(`INSERT INTO ${this.tables.sequence} (user_id, n) VALUES ($1, $2)`, [
+  async checkSequence(event: OrderPlaced, { manager }: TransactionalEventContext): Promise<void> {
+    await manager.query(`INSERT INTO ${this.tables.sequence} (user_id, n) VALUES ($1, $2)`, [
       event.userId,
       event.n,
     ]);

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CLUSTER_CONFIG, ClusterConnections, type ClusterConfig } from '@shoal/cluster';
+import { ClusterConnections } from '@shoal/cluster';
+import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
 import { EventBus } from '@shoal/events';
 import { randomUUID } from 'node:crypto';
 import { OrderPlaced } from './order-placed.event.js';

@@ -1,14 +1,17 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
-import { CLUSTER_CONFIG, ClusterConnections, ClusterService, type ClusterConfig } from '@shoal/cluster';
+import { ClusterConnections, ClusterService } from '@shoal/cluster';
+import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
 import {
   FencingService,
   OnLeadershipLost,
   Singleton,
+  type SingletonResult,
   SingletonContext,
   StaleFencingTokenError,
   type LeadershipEvent,
 } from '@shoal/leader';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One recorded run of the singleton task. */
 export interface SingletonRunRow {
@@ -30,7 +33,6 @@ export interface SlowWriteResult {
 const FENCE = 'singleton-runs';
 const intervalMs = Number(process.env.SINGLETON_INTERVAL_MS ?? 1000);
 const workMs = Number(process.env.SINGLETON_WORK_MS ?? 20);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A `@Singleton() @Interval()` task: on the leader only, every `SINGLETON_INTERVAL_MS` (default 1000), it records
@@ -81,7 +83,7 @@ export class SingletonRuns implements OnModuleInit {
 
   /** Runs on the leader: waits `delayMs`, then writes with the token it started with. Undefined elsewhere. */
   @Singleton()
-  async slowWrite(delayMs: number): Promise<SlowWriteResult> {
+  async slowWrite(delayMs: number): Promise<SingletonResult<SlowWriteResult>> {
     const token = this.context.token;
     this.context.signal.addEventListener('abort', () => (this.aborts += 1), { once: true });
     await sleep(delayMs);

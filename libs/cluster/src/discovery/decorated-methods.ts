@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 
 /** A decorator made by `DiscoveryService.createDecorator`. */
@@ -19,17 +19,27 @@ export interface DecoratedMethod<T> {
  */
 @Injectable()
 export class DecoratedMethodExplorer {
+  private readonly logger = new Logger('Shoal:Discovery');
+
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
   ) {}
 
-  find<T>(decorator: DiscoverableDecorator<T>): DecoratedMethod<T>[] {
+  /**
+   * @param name the decorator as users write it (`@OnEvent()`), named in the start-up warning for methods on
+   *   request-scoped providers: those have no instance to bind, so the decorator is ignored there.
+   */
+  find<T>(decorator: DiscoverableDecorator<T>, name = 'a Shoal decorator'): DecoratedMethod<T>[] {
     const found: DecoratedMethod<T>[] = [];
     const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
     for (const wrapper of wrappers) {
       const instance: unknown = wrapper.instance;
-      if (!wrapper.isDependencyTreeStatic() || !instance || typeof instance !== 'object') continue;
+      if (!wrapper.isDependencyTreeStatic()) {
+        this.warnNonStatic(decorator, name, wrapper.metatype);
+        continue;
+      }
+      if (!instance || typeof instance !== 'object') continue;
       const prototype = Object.getPrototypeOf(instance) as object | null;
       if (!prototype) continue;
       for (const methodName of this.scanner.getAllMethodNames(prototype)) {
@@ -46,5 +56,34 @@ export class DecoratedMethodExplorer {
       }
     }
     return found;
+  }
+
+  private warnNonStatic<T>(decorator: DiscoverableDecorator<T>, name: string, metatype: unknown): void {
+    const prototype = typeof metatype === 'function' ? (metatype.prototype as object | undefined) : undefined;
+    if (!prototype) return;
+    for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+      const method = (prototype as Record<string, unknown>)[methodName];
+      if (typeof method !== 'function' || Reflect.getMetadata(decorator.KEY, method) === undefined) continue;
+      const where = `${(metatype as { name: string }).name}.${methodName}`;
+      this.logger.warn(
+        `${name} on ${where} is ignored: ${(metatype as { name: string }).name} is request-scoped (or depends on a ` +
+          'request-scoped provider). Shoal binds decorated methods on singleton providers only; move the method to one.',
+      );
+    }
+  }
+}
+
+/**
+ * Calls a decorated hook (`@OnNodeJoined()`, `@OnLeadershipLost()`…) without letting it break the caller: a throw or
+ * a rejected promise is logged on `logger` with the method's name.
+ */
+export function callHook(method: DecoratedMethod<unknown>, logger: Logger, ...args: unknown[]): void {
+  const report = (error: unknown) =>
+    logger.error(`${method.className}.${method.methodName} failed: ${String(error)}`);
+  try {
+    const result = method.call(...args);
+    if (result instanceof Promise) result.catch(report);
+  } catch (error) {
+    report(error);
   }
 }

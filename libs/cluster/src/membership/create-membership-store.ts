@@ -1,6 +1,6 @@
 import type { ClusterConfig } from '../cluster-config.js';
 import type { ClusterConnections } from '../connections/cluster-connections.js';
-import { MemoryStoreInProductionError } from '../errors/memory-store-in-production.error.js';
+import { assertMemoryStoreAllowed } from '../errors/memory-store-in-production.error.js';
 import { MemoryMembershipHub } from './memory-membership.hub.js';
 import { MemoryMembershipStore } from './memory-membership.store.js';
 import type { MembershipStore } from './membership-store.js';
@@ -21,9 +21,7 @@ export function createMembershipStore(
         config.prefix,
       );
     case 'memory':
-      if (process.env.NODE_ENV === 'production' && !config.allowMemoryStoreInProduction) {
-        throw new MemoryStoreInProductionError('membership');
-      }
+      assertMemoryStoreAllowed('membership', config.allowMemoryStoreInProduction);
       return new MemoryMembershipStore(config.memoryHub ?? MemoryMembershipHub.shared);
   }
 }

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createNodeInfo, type NodeInfo } from '../node-identity.js';
 import type { MembershipNotice, MembershipStore } from './membership-store.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '@shoal/testing';
 
 /** A store implementation under contract test: every `create()` is one more node's store on the same namespace. */
 export interface MembershipStoreFixture {
@@ -10,15 +12,6 @@ export interface MembershipStoreFixture {
 }
 
 const FAILURE_TIMEOUT = 600;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
 
 /**
  * The contract every `MembershipStore` keeps. Run against each implementation, so all three behave alike.

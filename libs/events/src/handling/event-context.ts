@@ -10,3 +10,11 @@ export interface EventContext {
   /** With `idempotent: 'postgres'`: the transaction the inbox row is in. Write your effects with it. */
   readonly manager?: EntityManager;
 }
+
+/**
+ * The context of a handler with `idempotent: 'postgres'`: it runs inside the transaction that records the event in the
+ * inbox, so `manager` is always there. Effects written with it happen exactly once.
+ */
+export interface TransactionalEventContext extends EventContext {
+  readonly manager: EntityManager;
+}

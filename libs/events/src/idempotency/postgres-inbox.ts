@@ -1,4 +1,4 @@
-import { ensurePostgresSchema } from '@shoal/cluster';
+import { ensurePostgresSchema } from '@shoal/cluster/internal';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { ensurePostgresSchema } from '@shoal/cluster';
+import { ensurePostgresSchema } from '@shoal/cluster/internal';
 import { eventually } from '@shoal/testing';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { PostgresListener, withTimeout } from '@shoal/cluster';
+import { PostgresListener, withTimeout } from '@shoal/cluster/internal';
 import type { DataSource } from 'typeorm';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 import type { EventsMetrics } from '../events.metrics.js';

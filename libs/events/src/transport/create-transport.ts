@@ -1,9 +1,5 @@
-import {
-  MemoryStoreInProductionError,
-  type ClusterConfig,
-  type ClusterConnections,
-  type NodeInfo,
-} from '@shoal/cluster';
+import type { ClusterConnections, NodeInfo } from '@shoal/cluster';
+import { assertMemoryStoreAllowed, type ClusterConfig } from '@shoal/cluster/internal';
 import type { LeaderService } from '@shoal/leader';
 import type { EventsConfig } from '../events-config.js';
 import type { EventTransport } from './event-transport.js';
@@ -59,9 +55,7 @@ export function createEventTransport(
         node.id,
       );
     case 'memory':
-      if (process.env.NODE_ENV === 'production' && !config.allowMemoryTransportInProduction) {
-        throw new MemoryStoreInProductionError('event transport');
-      }
+      assertMemoryStoreAllowed('event transport', config.allowMemoryStoreInProduction, 'transport');
       return new MemoryEventTransport(config.memoryHub ?? MemoryEventHub.shared);
   }
 }

@@ -3,6 +3,8 @@ import type { EventEnvelope } from '../envelope/event-envelope.js';
 import type { EventScope, TransportSubscription } from './event-transport.js';
 import { MemoryEventHub } from './memory-event.hub.js';
 import { MemoryEventTransport } from './memory.transport.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '@shoal/testing';
 
 let counter = 0;
 
@@ -19,16 +21,6 @@ function envelope(type: string, payload: unknown = {}): EventEnvelope {
     headers: {},
     payload,
   };
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await sleep(5);
-  }
 }
 
 /** A promise released from outside. */
@@ -93,7 +85,7 @@ describe('MemoryEventTransport', () => {
     await nodes[0].publish(published);
 
     const all = () => recorders.flatMap((recorder) => recorder.ids);
-    await waitFor(() => all().length >= 300, 'all delivered');
+    await eventually(() => all().length >= 300, { what: 'all delivered' });
     await sleep(50);
     expect(all().sort()).toEqual(published.map((e) => e.id).sort());
     for (const recorder of recorders) {
@@ -111,7 +103,7 @@ describe('MemoryEventTransport', () => {
     await b.subscribe(second.subscription('Second.on', 't', 'group', 2));
     const published = [envelope('t'), envelope('t'), envelope('t')];
     await a.publish(published);
-    await waitFor(() => first.ids.length === 3 && second.ids.length === 3, 'both groups');
+    await eventually(() => first.ids.length === 3 && second.ids.length === 3, { what: 'both groups' });
     expect(first.ids.sort()).toEqual(second.ids.sort());
   });
 
@@ -128,7 +120,9 @@ describe('MemoryEventTransport', () => {
     await nodes[1].publish(published.slice(0, 20));
     await nodes[2].publish(published.slice(20));
 
-    await waitFor(() => recorders.every((recorder) => recorder.ids.length >= 40), 'broadcast everywhere');
+    await eventually(() => recorders.every((recorder) => recorder.ids.length >= 40), {
+      what: 'broadcast everywhere',
+    });
     await sleep(50);
     for (const recorder of recorders) {
       expect(recorder.ids).toEqual(published.map((e) => e.id));
@@ -159,7 +153,7 @@ describe('MemoryEventTransport', () => {
     const published = Array.from({ length: 50 }, () => envelope('account.changed'));
     for (let i = 0; i < 50; i += 10) await nodes[i % 2].publish(published.slice(i, i + 10));
 
-    await waitFor(() => received.length >= 50, 'ordered deliveries');
+    await eventually(() => received.length >= 50, { what: 'ordered deliveries' });
     expect(received).toEqual(published.map((e) => e.id));
     expect(maxRunning).toBe(1);
   });
@@ -171,11 +165,11 @@ describe('MemoryEventTransport', () => {
     const recorder = new Recorder(() => release.promise);
     await transport.subscribe(recorder.subscription('Slow.on', 't', 'group', 3));
     await transport.publish(Array.from({ length: 10 }, () => envelope('t')));
-    await waitFor(() => recorder.running === 3, 'three running');
+    await eventually(() => recorder.running === 3, { what: 'three running' });
     await sleep(20);
     expect(recorder.running).toBe(3);
     release.open();
-    await waitFor(() => recorder.ids.length === 10, 'all handled');
+    await eventually(() => recorder.ids.length === 10, { what: 'all handled' });
     expect(recorder.maxRunning).toBe(3);
   });
 
@@ -198,7 +192,7 @@ describe('MemoryEventTransport', () => {
     });
     void transport.publish([envelope('t')]);
     expect(delivered).toBe(0);
-    await waitFor(() => delivered === 2, 'delivered later');
+    await eventually(() => delivered === 2, { what: 'delivered later' });
   });
 
   it('delivers again after a rejection, keeping order with concurrency 1', async () => {
@@ -223,7 +217,7 @@ describe('MemoryEventTransport', () => {
     await b.subscribe(subscription);
     await a.publish(published);
 
-    await waitFor(() => handled.length === 5, 'all handled');
+    await eventually(() => handled.length === 5, { what: 'all handled' });
     expect(handled).toEqual(published.map((e) => e.id));
     expect(attempts.get(published[1].id)).toBe(3);
     expect(attempts.get(published[0].id)).toBe(1);
@@ -251,7 +245,7 @@ describe('MemoryEventTransport', () => {
     await transport.subscribe({ name: 'G.on', type: 'g', scope: 'group', concurrency: 4, deliver: flaky });
     const published = [envelope('b'), envelope('g'), envelope('g'), envelope('b')];
     await transport.publish(published);
-    await waitFor(() => handled.length === 4, 'redelivered');
+    await eventually(() => handled.length === 4, { what: 'redelivered' });
     expect(handled.filter((id) => id === published[0].id || id === published[3].id)).toEqual([
       published[0].id,
       published[3].id,
@@ -268,12 +262,14 @@ describe('MemoryEventTransport', () => {
     const broadcast = new Recorder();
     await transport.subscribe(group.subscription('Late.on', 'early', 'group'));
     await transport.subscribe(broadcast.subscription('LateB.on', 'early', 'broadcast'));
-    await waitFor(() => group.ids.length === 5, 'retained delivered');
+    await eventually(() => group.ids.length === 5, { what: 'retained delivered' });
     expect(group.ids).toEqual(published.slice(3).map((e) => e.id));
 
     const later = envelope('early');
     await transport.publish([later]);
-    await waitFor(() => broadcast.ids.length === 1 && group.ids.length === 6, 'new one delivered');
+    await eventually(() => broadcast.ids.length === 1 && group.ids.length === 6, {
+      what: 'new one delivered',
+    });
     expect(broadcast.ids).toEqual([later.id]);
   });
 
@@ -283,12 +279,12 @@ describe('MemoryEventTransport', () => {
     const first = new Recorder();
     await a.subscribe(first.subscription('G.on', 't', 'group'));
     await a.publish([envelope('t'), envelope('t')]);
-    await waitFor(() => first.ids.length === 2, 'first two');
+    await eventually(() => first.ids.length === 2, { what: 'first two' });
 
     const second = new Recorder();
     await b.subscribe(second.subscription('G.on', 't', 'group'));
     await a.publish([envelope('t'), envelope('t'), envelope('t'), envelope('t')]);
-    await waitFor(() => first.ids.length + second.ids.length === 6, 'the rest');
+    await eventually(() => first.ids.length + second.ids.length === 6, { what: 'the rest' });
     await sleep(30);
     expect(first.ids.length + second.ids.length).toBe(6);
     expect(second.ids.length).toBeGreaterThan(0);
@@ -306,7 +302,7 @@ describe('MemoryEventTransport', () => {
     await b.subscribe({ name: 'M.on', type: 'm', scope: 'broadcast', concurrency: 1, deliver: mutate });
     const original = envelope('m', { n: 1 });
     await a.publish([original]);
-    await waitFor(() => seen.length === 2, 'both copies');
+    await eventually(() => seen.length === 2, { what: 'both copies' });
     expect(seen).toEqual([{ n: 1 }, { n: 1 }]);
     expect(original.payload).toEqual({ n: 1 });
 
@@ -326,7 +322,7 @@ describe('MemoryEventTransport', () => {
       await a.subscribe(first.subscription('G.on', 't', 'group'));
       const published = Array.from({ length: 5 }, () => envelope('t'));
       await a.publish(published);
-      await waitFor(() => first.running === 1, 'one running');
+      await eventually(() => first.running === 1, { what: 'one running' });
 
       setTimeout(release.open, 50);
       const started = Date.now();
@@ -339,7 +335,7 @@ describe('MemoryEventTransport', () => {
       await a.publish([envelope('t')]);
       const second = new Recorder();
       await b.subscribe(second.subscription('G.on', 't', 'group'));
-      await waitFor(() => second.ids.length === 5, 'the rest on b');
+      await eventually(() => second.ids.length === 5, { what: 'the rest on b' });
       expect(second.ids.slice(0, 4)).toEqual(published.slice(1).map((e) => e.id));
     });
 
@@ -350,7 +346,7 @@ describe('MemoryEventTransport', () => {
       const recorder = new Recorder(() => never.promise);
       await transport.subscribe(recorder.subscription('Stuck.on', 't', 'broadcast'));
       await transport.publish([envelope('t'), envelope('t')]);
-      await waitFor(() => recorder.running === 1, 'running');
+      await eventually(() => recorder.running === 1, { what: 'running' });
       const started = Date.now();
       await transport.stop(50);
       expect(Date.now() - started).toBeLessThan(1000);
@@ -381,7 +377,7 @@ describe('MemoryEventTransport', () => {
       await b.subscribe(second.subscription('G.on', 't', 'group'));
       release.open();
       await stopping;
-      await waitFor(() => second.ids.length === 1, 'redelivered on b');
+      await eventually(() => second.ids.length === 1, { what: 'redelivered on b' });
       expect(second.ids).toEqual([published.id]);
     });
   });

@@ -1,4 +1,4 @@
-import { withTimeout } from '@shoal/cluster';
+import { withTimeout } from '@shoal/cluster/internal';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 import type { EventTransport, TransportSubscription } from './event-transport.js';
 import { MemoryEventHub } from './memory-event.hub.js';

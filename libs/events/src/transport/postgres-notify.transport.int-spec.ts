@@ -2,27 +2,18 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { eventually } from '@shoal/testing';
 import { DataSource } from 'typeorm';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
-import { uuidv7 } from '../envelope/uuid-v7.js';
+import { testEnvelope } from '../envelope/test-envelope.fixture-spec.js';
 import type { TransportSubscription } from './event-transport.js';
 import { PostgresNotifyTransport, type PostgresNotifyTransportOptions } from './postgres-notify.transport.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function envelope(type: string, payload: unknown = {}, source = 'node-a'): EventEnvelope {
-  const id = uuidv7();
-  return {
-    id,
-    type,
-    version: 1,
-    occurredAt: new Date().toISOString(),
-    source,
-    correlationId: id,
-    headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
-    payload,
-  };
-}
+/** An envelope whose trace header must survive the trip. */
+const envelope = (type: string, payload: unknown = {}, source = 'node-a'): EventEnvelope => ({
+  ...testEnvelope(type, payload, source),
+  headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+});
 
 function gate(): { promise: Promise<void>; open: () => void } {
   let open = () => undefined as void;

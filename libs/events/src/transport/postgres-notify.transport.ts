@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
-import { PostgresListener, ensurePostgresSchema, withTimeout } from '@shoal/cluster';
+import { PostgresListener, ensurePostgresSchema, withTimeout } from '@shoal/cluster/internal';
 import type { DataSource } from 'typeorm';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 import type { EventTransport, TransportSubscription } from './event-transport.js';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Injectable, Module } from '@nestjs/common';
-import { ClusterModule, ClusterService, RedisMembershipStore, createNodeInfo } from '@shoal/cluster';
+import { ClusterModule, ClusterService } from '@shoal/cluster';
+import { RedisMembershipStore, createNodeInfo } from '@shoal/cluster/internal';
 import { InProcessCluster, eventually } from '@shoal/testing';
 import { Redis } from 'ioredis';
 import { z } from 'zod';

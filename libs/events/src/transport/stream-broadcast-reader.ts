@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { duplicateConnection, type RedisClient } from '@shoal/cluster';
+import { type RedisClient } from '@shoal/cluster';
+import { duplicateConnection } from '@shoal/cluster/internal';
 import type { TransportSubscription } from './event-transport.js';
 import { decodeEntry, entriesOf } from './stream-codec.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * A broadcast handler on one node: reads the type's stream with `XREAD` from the moment it started (no group, no

@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { duplicateConnection, isStoreUnavailableError, type RedisClient } from '@shoal/cluster';
+import { isStoreUnavailableError, type RedisClient } from '@shoal/cluster';
+import { duplicateConnection } from '@shoal/cluster/internal';
 import { DeliveryNotDoneError } from '../handling/not-done.error.js';
 import type { TransportSubscription } from './event-transport.js';
 import { decodeEntry, entriesOf, type StreamEntry } from './stream-codec.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Decides whether this node may consume an ordered group now (a lease), and keeps work under it. */
 export interface ConsumptionGate {
@@ -11,8 +13,6 @@ export interface ConsumptionGate {
   /** Registers work under the current term, so a handover waits for it. */
   track<T>(work: Promise<T>): Promise<T>;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Redis says the stream or the group is gone: Redis lost its data (restart, failover, FLUSHALL). */
 export function isGroupGone(error: unknown): boolean {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { CLUSTER_CONFIG, ClusterConnections, type ClusterConfig, type RedisClient } from '@shoal/cluster';
+import { ClusterConnections, type RedisClient } from '@shoal/cluster';
+import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
 import { Queue } from 'bullmq';
 import { Cluster, type Redis } from 'ioredis';
 import { UnknownQueueError } from '../errors/unknown-queue.error.js';

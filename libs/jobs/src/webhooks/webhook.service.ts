@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { CLUSTER_CONFIG, ClusterConnections, ClusterService, type ClusterConfig } from '@shoal/cluster';
+import { ClusterConnections, ClusterService } from '@shoal/cluster';
+import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
 import type { Subscription } from 'rxjs';
 import { randomUUID } from 'node:crypto';
 import type { JobsConfig } from '../jobs-config.js';

@@ -6,7 +6,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
-import { DecoratedMethodExplorer, withTimeout } from '@shoal/cluster';
+import { DecoratedMethodExplorer, withTimeout } from '@shoal/cluster/internal';
 import { DelayedError, UnrecoverableError, Worker, type BackoffStrategy, type Job } from 'bullmq';
 import { JobDeadLetters } from '../dead-letters/job-dead-letters.js';
 import { Process, Processor } from '../decorators/processor.decorators.js';
@@ -79,7 +79,7 @@ export class WorkerHost implements OnModuleInit, OnApplicationBootstrap, BeforeA
 
   onModuleInit(): void {
     const problems: string[] = [];
-    for (const method of this.explorer.find(Process)) {
+    for (const method of this.explorer.find(Process, '@Process()')) {
       const queue = Reflect.getMetadata(Processor.KEY, method.instance.constructor) as string | undefined;
       if (typeof queue !== 'string') {
         problems.push(

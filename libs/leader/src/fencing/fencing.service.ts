@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLUSTER_CONFIG, ClusterConnections, ensurePostgresSchema, type ClusterConfig } from '@shoal/cluster';
+import { ClusterConnections } from '@shoal/cluster';
+import { CLUSTER_CONFIG, ensurePostgresSchema, type ClusterConfig } from '@shoal/cluster/internal';
 import type { EntityManager } from 'typeorm';
 import { StaleFencingTokenError } from '../errors/stale-fencing-token.error.js';
 import { SingletonContext } from '../singleton/singleton-context.js';

@@ -1,4 +1,5 @@
-import { MemoryStoreInProductionError, type ClusterConfig, type ClusterConnections } from '@shoal/cluster';
+import type { ClusterConnections } from '@shoal/cluster';
+import { assertMemoryStoreAllowed, type ClusterConfig } from '@shoal/cluster/internal';
 import type { LeaderConfig } from '../leader-config.js';
 import type { LeaseStore } from './lease-store.js';
 import { MemoryLeaseHub } from './memory-lease.hub.js';
@@ -19,9 +20,7 @@ export function createLeaseStore(
     case 'postgres':
       return new PostgresLeaseStore(connections.postgres('The Postgres lease store'), cluster.prefix);
     case 'memory':
-      if (process.env.NODE_ENV === 'production' && !config.allowMemoryStoreInProduction) {
-        throw new MemoryStoreInProductionError('lease');
-      }
+      assertMemoryStoreAllowed('lease', config.allowMemoryStoreInProduction);
       return new MemoryLeaseStore(config.memoryHub ?? MemoryLeaseHub.shared);
   }
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { withTimeout } from '@shoal/cluster';
+import { withTimeout } from '@shoal/cluster/internal';
 import { LeaseLostError } from '../errors/lease-lost.error.js';
 import type { LeaseStore } from './lease-store.js';
 import type { LeadershipEvent, LeaseHolderView, LeaseTerm } from './lease-term.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { LeaseStore } from './lease-store.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A lease store under contract test: every `create()` is one more node's store on the same namespace. */
 export interface LeaseStoreFixture {
@@ -7,7 +8,6 @@ export interface LeaseStoreFixture {
   dispose(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let counter = 0;
 const leaseName = () => `lease-${Date.now().toString(36)}-${(counter += 1)}`;
 

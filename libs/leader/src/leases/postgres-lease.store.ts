@@ -1,4 +1,4 @@
-import { ensurePostgresSchema, PostgresListener } from '@shoal/cluster';
+import { ensurePostgresSchema, PostgresListener } from '@shoal/cluster/internal';
 import type { DataSource } from 'typeorm';
 import type { AcquireResult, LeaseHolder, LeaseStore } from './lease-store.js';
 

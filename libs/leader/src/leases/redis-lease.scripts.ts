@@ -1,4 +1,4 @@
-import { RedisScript } from '@shoal/cluster';
+import { RedisScript } from '@shoal/cluster/internal';
 
 /**
  * KEYS: holder, epoch. ARGV: owner, ttl ms.

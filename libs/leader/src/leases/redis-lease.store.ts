@@ -1,4 +1,5 @@
-import { duplicateConnection, type RedisClient } from '@shoal/cluster';
+import { type RedisClient } from '@shoal/cluster';
+import { duplicateConnection } from '@shoal/cluster/internal';
 import type { AcquireResult, LeaseHolder, LeaseStore } from './lease-store.js';
 import { acquireScript, holderScript, releaseScript, renewScript } from './redis-lease.scripts.js';
 

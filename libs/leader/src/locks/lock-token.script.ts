@@ -1,4 +1,4 @@
-import { RedisScript } from '@shoal/cluster';
+import { RedisScript } from '@shoal/cluster/internal';
 
 /**
  * KEYS: lock resource, token counter. ARGV: lock value, ttl ms.

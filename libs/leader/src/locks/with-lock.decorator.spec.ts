@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { InvalidDecoratorUsageError } from '../errors/invalid-decorator-usage.error.js';
+import { InvalidDecoratorUsageError } from '@shoal/cluster';
 import { WithLock } from './with-lock.decorator.js';
 
 describe('@WithLock()', () => {
@@ -25,6 +25,8 @@ describe('@WithLock()', () => {
       @WithLock('counter')
       async increment(): Promise<void> {}
     }
-    await expect(new Counter().increment()).rejects.toThrow(/LeaderModule is not started/);
+    await expect(new Counter().increment()).rejects.toThrow(
+      /no LockService is bound to this instance \(LeaderModule not imported/,
+    );
   });
 });

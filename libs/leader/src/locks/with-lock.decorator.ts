@@ -1,12 +1,19 @@
 import { DiscoveryService } from '@nestjs/core';
-import { InvalidDecoratorUsageError } from '../errors/invalid-decorator-usage.error.js';
+import { InvalidDecoratorUsageError } from '@shoal/cluster';
 import { LockKeyError } from '../errors/lock-key.error.js';
 import { methodLabel, replaceMethod } from '../method-wrapping.js';
 import type { LockOptions } from './lock-handle.js';
 import type { LockService } from './lock.service.js';
 
 /** The lock key of `@WithLock`: fixed, or computed from the call's arguments. */
-export type LockKey = string | ((...args: never[]) => string);
+export type LockKey<A extends unknown[] = never[]> = string | ((...args: A) => string);
+
+/** A compile-time check that the key function accepts the decorated method's arguments. */
+type KeyAcceptsArguments<F, A extends unknown[]> = F extends (...args: infer P) => unknown
+  ? ((...args: A) => string) extends (...args: P) => string
+    ? unknown
+    : { "@WithLock(): the key function's parameters do not match this method's": never }
+  : unknown;
 
 const services = new WeakMap<object, LockService>();
 
@@ -18,7 +25,7 @@ export function bindLockService(instance: object, service: LockService): void {
 /** Discovery marker of `@WithLock` methods. */
 export const WithLockMarker = DiscoveryService.createDecorator<{ label: string }>();
 
-function resolveKey(key: LockKey, args: unknown[], label: string): string {
+function resolveKey(key: LockKey<unknown[]>, args: unknown[], label: string): string {
   let value: unknown;
   try {
     value = typeof key === 'function' ? (key as (...a: unknown[]) => unknown)(...args) : key;
@@ -44,7 +51,14 @@ function resolveKey(key: LockKey, args: unknown[], label: string): string {
  *
  * @throws LockTimeoutError when the lock stays held by others past `wait`; LockKeyError when the key function throws.
  */
-export function WithLock(key: LockKey, options: LockOptions = {}): MethodDecorator {
+export function WithLock<A extends unknown[] = unknown[]>(
+  key: LockKey<A>,
+  options: LockOptions = {},
+): <F>(
+  target: object,
+  property: string | symbol,
+  descriptor: TypedPropertyDescriptor<F> & KeyAcceptsArguments<F, A>,
+) => void {
   return (target, property, descriptor) => {
     const label = methodLabel(target, property);
     if (typeof descriptor.value !== 'function') {
@@ -65,8 +79,13 @@ export function WithLock(key: LockKey, options: LockOptions = {}): MethodDecorat
     }
     const original = replaceMethod(descriptor, async function withLock(this: unknown, ...args: unknown[]) {
       const service = this && typeof this === 'object' ? services.get(this) : undefined;
-      if (!service) throw new Error(`@WithLock on ${label}: LeaderModule is not started in this app`);
-      const resolved = resolveKey(key, args, label);
+      if (!service) {
+        throw new Error(
+          `@WithLock on ${label}: no LockService is bound to this instance (LeaderModule not imported, or a ` +
+            'request-scoped provider: Shoal binds singleton providers only)',
+        );
+      }
+      const resolved = resolveKey(key as LockKey<unknown[]>, args, label);
       return service.withLock(resolved, () => original.apply(this, args), options);
     });
     WithLockMarker({ label })(target, property, descriptor);

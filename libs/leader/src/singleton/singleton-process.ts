@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LeaderConfig } from '../leader-config.js';
 import type { LeaderService } from '../leader.service.js';
 import type { LeaderMetrics } from '../leader.metrics.js';
@@ -6,16 +7,8 @@ import type { LeaseTerm } from '../leases/lease-term.js';
 import { SingletonContext } from './singleton-context.js';
 import type { SingletonMetadata } from './singleton.decorator.js';
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** Waits `ms`, or less when `signal` aborts first. */
+const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => undefined);
 
 /**
  * A `@Singleton({ process: true })` method: started as `method(signal)` each time this node acquires the lease,
@@ -52,7 +45,7 @@ export class SingletonProcess {
         if (term.signal.aborted) return;
         this.metrics.singletonCalls.inc({ method: this.meta.label, outcome: 'failed' });
         this.logger.error(`${this.meta.label} threw, restarting in ${delay} ms: ${String(error)}`);
-        await sleep(delay, term.signal);
+        await pause(delay, term.signal);
         delay = Math.min(delay * 2, this.config.processRestart.maxDelay);
       }
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Interval } from '@nestjs/schedule';
-import { InvalidDecoratorUsageError } from '../errors/invalid-decorator-usage.error.js';
+import { InvalidDecoratorUsageError } from '@shoal/cluster';
 import { unwrapMethod } from '../method-wrapping.js';
 import { Singleton, SingletonMarker } from './singleton.decorator.js';
 
@@ -39,7 +39,7 @@ describe('@Singleton()', () => {
     class Jobs {
       calls = 0;
       @Singleton()
-      run(): number {
+      run(): number | undefined {
         return (this.calls += 1);
       }
     }

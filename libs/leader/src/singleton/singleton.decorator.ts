@@ -1,5 +1,5 @@
 import { DiscoveryService } from '@nestjs/core';
-import { InvalidDecoratorUsageError } from '../errors/invalid-decorator-usage.error.js';
+import { InvalidDecoratorUsageError } from '@shoal/cluster';
 import { leaseNameSchema } from '../leader-config.js';
 import { DEFAULT_LEASE } from '../leader.constants.js';
 import { methodLabel, replaceMethod } from '../method-wrapping.js';
@@ -26,6 +26,21 @@ export interface SingletonMetadata {
   readonly label: string;
 }
 
+/** What a `@Singleton()` method returns: `undefined` on every node that does not hold the lease. */
+export type SingletonResult<T> = T | undefined;
+
+/**
+ * A compile-time check that a `@Singleton()` method's return type admits `undefined` (the call is skipped on every
+ * node but the holder): `Promise<number>` is refused, `Promise<SingletonResult<number>>` and `Promise<void>` pass.
+ */
+type SkippableReturn<T> = T extends (...args: never[]) => infer R
+  ? undefined extends Awaited<R>
+    ? unknown
+    : {
+        '@Singleton() skips the call on every node but the lease holder: declare the return type T | undefined (SingletonResult<T>)': never;
+      }
+  : unknown;
+
 /** Discovery marker of singleton methods. */
 export const SingletonMarker = DiscoveryService.createDecorator<SingletonMetadata>();
 
@@ -39,7 +54,13 @@ export const SingletonMarker = DiscoveryService.createDecorator<SingletonMetadat
  *   lease is lost.
  * - The running call reads its fencing token from `SingletonContext`; guard writes with `FencingService`.
  */
-export function Singleton(options: SingletonOptions = {}): MethodDecorator {
+export function Singleton(
+  options: SingletonOptions = {},
+): <T>(
+  target: object,
+  key: string | symbol,
+  descriptor: TypedPropertyDescriptor<T> & SkippableReturn<T>,
+) => void {
   return (target, key, descriptor) => {
     const label = methodLabel(target, key);
     if (typeof descriptor.value !== 'function') {

@@ -1,12 +1,10 @@
+import type { ClusterConnections, NodeInfo, RedisClient } from '@shoal/cluster';
 import {
-  MemoryStoreInProductionError,
+  assertMemoryStoreAllowed,
   duplicateConnection,
   withTimeout,
   type ClusterConfig,
-  type ClusterConnections,
-  type NodeInfo,
-  type RedisClient,
-} from '@shoal/cluster';
+} from '@shoal/cluster/internal';
 import type { Pool, PoolConfig } from 'pg';
 import type { DataSource } from 'typeorm';
 import { ClusterMessageEmitter } from '../emitters/cluster-message-emitter.js';
@@ -175,9 +173,7 @@ export async function createClusterTransport(
       return { kind: 'postgres', adapter, serverOptions: {}, messenger, close: closePool };
     }
     case 'memory':
-      if (process.env.NODE_ENV === 'production' && !config.allowMemoryAdapterInProduction) {
-        throw new MemoryStoreInProductionError('realtime adapter');
-      }
+      assertMemoryStoreAllowed('realtime adapter', config.allowMemoryStoreInProduction, 'adapter');
       return {
         kind: 'memory',
         serverOptions: {},

@@ -1,4 +1,4 @@
-import { ensurePostgresSchema } from '@shoal/cluster';
+import { ensurePostgresSchema } from '@shoal/cluster/internal';
 import type { DataSource } from 'typeorm';
 import type { PresenceNode, PresenceStore, PresenceTotals, UserSockets } from './presence-store.js';
 

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { withTimeout } from '@shoal/cluster';
+import { withTimeout } from '@shoal/cluster/internal';
 import type { PresenceStore } from './presence-store.js';
 
 interface Change {

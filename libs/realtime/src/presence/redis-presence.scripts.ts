@@ -1,4 +1,4 @@
-import { RedisScript } from '@shoal/cluster';
+import { RedisScript } from '@shoal/cluster/internal';
 
 /**
  * Presence keys (all under one `{presence}` hash tag, so the scripts work on Redis Cluster):

@@ -1,4 +1,5 @@
-import { duplicateConnection, type RedisClient } from '@shoal/cluster';
+import { type RedisClient } from '@shoal/cluster';
+import { duplicateConnection } from '@shoal/cluster/internal';
 import type { ClusterMessenger } from './cluster-messenger.js';
 
 /** Redis pub/sub: one channel every socket-serving replica listens to, and one per replica for answers. */

@@ -1,0 +1,104 @@
+import { RedisServer } from '@shoal/testing';
+import { pairedRatios, runInterleaved } from '../harness/interleave.js';
+import type { MetricRow } from '../harness/report.js';
+import type { Scenario, ScenarioContext, ScenarioOutcome } from '../harness/scenario.js';
+import { percentile, summarize } from '../harness/stats.js';
+import { cacheTurn } from './cache-turns.js';
+
+/** Run shape of the cache scenario. */
+interface CacheSettings {
+  readonly rounds: number;
+  readonly l1Reads: number;
+  readonly l2Reads: number;
+  readonly invalidations: number;
+}
+
+/** Default: 5 rounds; per turn 3 × 200,000 L1 reads, 3 × 5,000 L2 reads, 1,000 invalidations. */
+const FULL: CacheSettings = { rounds: 5, l1Reads: 200_000, l2Reads: 5000, invalidations: 1000 };
+/** `BENCH_QUICK=1`: 2 rounds, a tenth of the work. */
+const QUICK: CacheSettings = { rounds: 2, l1Reads: 20_000, l2Reads: 500, invalidations: 100 };
+
+async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutcome> {
+  const settings = quick ? QUICK : FULL;
+  log('starting a private Redis');
+  const redis = scope.track(await RedisServer.start(), (r) => r.kill());
+  const turn = (contestant: 'shoal' | 'raw') => () =>
+    cacheTurn({ contestant, redisUrl: redis.url, ...settings }, scope);
+  const samples = await runInterleaved({
+    rounds: settings.rounds,
+    smoke: quick,
+    signal: scope.signal,
+    turn: { shoal: turn('shoal'), raw: turn('raw') },
+    onTurn: (t) => {
+      const show = (metric: string, d = 0) => (t.samples[metric] ?? []).map((x) => x.toFixed(d)).join(' ');
+      log(
+        `round ${t.round}/${settings.rounds} ${t.contestant.padEnd(5)}: L1 ${show('l1_ops')} ops/s, ` +
+          `L2 ${show('l2_ops')} ops/s, propagation p50 ${show('propagation_p50_us')} µs ` +
+          `p99 ${show('propagation_p99_us')} µs`,
+      );
+    },
+  });
+  const shoal = samples.byContestant.shoal;
+  const raw = samples.byContestant.raw;
+  const toMs = (values: number[]) => values.map((v) => v / 1000);
+  const l1Ratios = pairedRatios(samples, 'l1_ops');
+  const l2Ratios = pairedRatios(samples, 'l2_ops');
+  const rows: MetricRow[] = [
+    { metric: 'L1 hit (ops/s)', shoal: summarize(shoal.l1_ops), raw: summarize(raw.l1_ops) },
+    {
+      metric: 'L1 hit shoal/raw, per round (×)',
+      shoal: summarize(l1Ratios),
+      target: { stat: 'median', op: '>=', value: 0.8, unit: '×' },
+      decimals: 2,
+    },
+    { metric: 'L2 hit (ops/s, one in flight)', shoal: summarize(shoal.l2_ops), raw: summarize(raw.l2_ops) },
+    {
+      metric: 'L2 hit shoal/raw, per round (×)',
+      shoal: summarize(l2Ratios),
+      target: { stat: 'median', op: '>=', value: 0.8, unit: '×' },
+      decimals: 2,
+    },
+    {
+      metric: 'invalidation → other process p50 per round (ms)',
+      shoal: summarize(toMs(shoal.propagation_p50_us)),
+      raw: summarize(toMs(raw.propagation_p50_us)),
+      decimals: 2,
+    },
+    {
+      metric: 'invalidation → other process p99 per round (ms)',
+      shoal: summarize(toMs(shoal.propagation_p99_us)),
+      raw: summarize(toMs(raw.propagation_p99_us)),
+      target: { stat: 'median', op: '<=', value: 5, unit: 'ms' },
+      decimals: 2,
+    },
+  ];
+  const pooled = (values: number[]) =>
+    `p50 ${(percentile(values, 50) / 1000).toFixed(2)} ms, p99 ${(percentile(values, 99) / 1000).toFixed(2)} ms`;
+  return {
+    rounds: settings.rounds,
+    settings: { ...settings },
+    samples,
+    rows,
+    notes: [
+      'One private redis-server; each turn in the benchmark process plus one listener process ' +
+        '(bench/src/fixtures/cache-listener.ts).',
+      'L1 hit: shoal = `await cache.get(key)` on a CacheService (provider redis) holding the key in L1; raw = ' +
+        '`await lru.get(key)` on a bare lru-cache 11. Both awaited in the same loop (best of 3 batches).',
+      'L2 hit: shoal = `await cache.get(key)` with maxEntries 1 and two keys read in turn, so every read misses L1 ' +
+        'and reads Redis (then fills L1); raw = `JSON.parse(await redis.get(key))` on ioredis. One read in flight.',
+      'invalidation: shoal = `cache.delete(key)` (L1, Redis UNLINK, then PUBLISH on the bus) until the listener’s ' +
+        'CacheService.invalidations$ emits; raw = one ioredis PUBLISH until a bare subscriber gets it. Wall clock ' +
+        '(timeOrigin + now) on both sides of one machine.',
+      `invalidation pooled over all rounds: shoal ${pooled(shoal.propagation_us)}; raw ${pooled(raw.propagation_us)}.`,
+      `ratios per round: L1 [${l1Ratios.map((r) => r.toFixed(2)).join(' ')}], L2 ` +
+        `[${l2Ratios.map((r) => r.toFixed(2)).join(' ')}].`,
+    ],
+  };
+}
+
+/** Cache: L1 and L2 hits against lru-cache and ioredis, invalidation propagation across processes. */
+export const cache: Scenario = {
+  name: 'cache',
+  budgetMs: (quick) => (quick ? 90_000 : 300_000),
+  run,
+};

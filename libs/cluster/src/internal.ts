@@ -1,0 +1,35 @@
+/**
+ * What Shoal's own modules share: building blocks of their stores, scripts and start-up. Not part of the public
+ * API and not covered by semver — import `@shoal/cluster` instead.
+ * @packageDocumentation
+ */
+export { CLUSTER_CONFIG } from './cluster.constants.js';
+export { resolveClusterConfig, type ClusterConfig } from './cluster-config.js';
+export { createNodeInfo, resolveNodeId } from './node-identity.js';
+export {
+  DecoratedMethodExplorer,
+  callHook,
+  type DecoratedMethod,
+  type DiscoverableDecorator,
+} from './discovery/decorated-methods.js';
+export type {
+  BeatResult,
+  MemberRecord,
+  MembershipNotice,
+  MembershipStore,
+} from './membership/membership-store.js';
+export { MemoryMembershipStore } from './membership/memory-membership.store.js';
+export { RedisMembershipStore } from './membership/redis-membership.store.js';
+export { PostgresMembershipStore } from './membership/postgres-membership.store.js';
+export { rendezvousOwner } from './shard-ring/rendezvous.js';
+export { RedisScript } from './redis/redis-script.js';
+export { duplicateConnection } from './redis/duplicate-connection.js';
+export { RedisEpochWatch } from './redis/redis-epoch.js';
+export { PostgresListener } from './postgres/postgres-listener.js';
+export { ensurePostgresSchema } from './postgres/postgres-schema.js';
+export { withTimeout, OperationTimeoutError } from './with-timeout.js';
+export { describeZodIssue } from './validation/describe-zod-issue.js';
+export { registeredMetric } from './metrics/metric.js';
+export { SHOAL_MODULE_EXTRAS, applyShoalModuleExtras, type ShoalModuleExtras } from './module-extras.js';
+export { assertMemoryStoreAllowed } from './errors/memory-store-in-production.error.js';
+export { NAME_CHARACTERS, namePattern } from './validation/names.js';
