@@ -23,9 +23,10 @@ const PROBE_EVENT = 'shoal:fanout-probe';
 
 /**
  * Starts and stops the realtime layer in the phases every Shoal module follows. Start: queries, presence
- * registration, clean-up of replicas membership saw leave. Shutdown: refuse new sockets and SSE streams, close this
- * replica's connections (clients reconnect elsewhere), wait for disconnect handlers and presence writes within
- * `shutdownGracePeriod`, remove this replica's presence; after Nest closed the servers, close the clients Shoal made.
+ * registration, clean-up of replicas membership saw leave. Shutdown (before): refuse new sockets and SSE streams,
+ * close this replica's connections (clients reconnect elsewhere), wait for their disconnect handlers within
+ * `shutdownGracePeriod`. Shutdown (after Nest closed the servers): remove this replica's presence, then close the
+ * clients Shoal made.
  */
 @Injectable()
 export class RealtimeLifecycle
@@ -104,13 +105,14 @@ export class RealtimeLifecycle
     clearInterval(this.presenceCheck);
     clearInterval(this.probe);
     this.runtime.stopAccepting();
-    const grace = this.runtime.config.shutdownGracePeriod;
-    await this.runtime.disconnectLocal(grace);
-    await this.runtime.presence?.stop(Math.max(1000, grace / 2));
+    await this.runtime.disconnectLocal(this.runtime.config.shutdownGracePeriod);
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.beforeApplicationShutdown();
+    // After the other modules' hand-overs (leases are not kept waiting for it), before any connection closes; the
+    // survivors remove this replica's presence too, as soon as membership reports it gone.
+    await this.runtime.presence?.stop(Math.max(1000, this.runtime.config.shutdownGracePeriod / 2));
     await withTimeout(this.runtime.closeOwnServer(), 3000, 'closing the socket server').catch(
       () => undefined,
     );
