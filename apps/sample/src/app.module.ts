@@ -6,6 +6,7 @@ import { ClusterModule, ShoalExceptionFilter } from '@shoal/cluster';
 import { EventBusModule } from '@shoal/events';
 import { JobsModule } from '@shoal/jobs';
 import { LeaderModule } from '@shoal/leader';
+import { RealtimeModule } from '@shoal/realtime';
 import { z } from 'zod';
 import { ClusterController } from './cluster/cluster.controller.js';
 import { MembershipLog } from './cluster/membership-log.service.js';
@@ -19,6 +20,11 @@ import { FlagsService } from './flags/flags.service.js';
 import { OrderHandlers } from './orders/order-handlers.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { OrdersService } from './orders/orders.service.js';
+import { AuthController, SAMPLE_AUTH_SECRET } from './realtime/auth.controller.js';
+import { LiveGateway } from './realtime/live.gateway.js';
+import { OrderFeed } from './realtime/order-feed.handler.js';
+import { RealtimeController } from './realtime/realtime.controller.js';
+import { verifyToken } from './realtime/sample-auth.js';
 import type { SampleConfig } from './sample-config.js';
 import { SingletonController } from './singleton/singleton.controller.js';
 import { SingletonRuns } from './singleton/singleton-runs.service.js';
@@ -37,6 +43,13 @@ export class AppModule {
         LeaderModule.forRoot(config.leader),
         EventBusModule.forRoot(config.events),
         JobsModule.forRoot(config.jobs),
+        RealtimeModule.forRoot({
+          adapter: config.realtime.adapter,
+          sockets: config.realtime.sockets,
+          namespace: '/live',
+          authenticate: (handshake) =>
+            verifyToken((handshake.auth as { token?: unknown }).token, config.realtime.authSecret),
+        }),
         CacheModule.forRoot(config.cache),
         JobsModule.registerQueue({
           name: 'sample-work',
@@ -53,6 +66,8 @@ export class AppModule {
         OrdersController,
         SampleJobsController,
         WebhooksController,
+        AuthController,
+        RealtimeController,
         FlagsController,
         CachedFlagsController,
       ],
@@ -66,6 +81,9 @@ export class AppModule {
         OrderHandlers,
         SampleJobsProcessor,
         OrderWebhooks,
+        LiveGateway,
+        OrderFeed,
+        { provide: SAMPLE_AUTH_SECRET, useValue: config.realtime.authSecret },
         FlagsService,
       ],
     };

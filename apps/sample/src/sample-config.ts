@@ -3,6 +3,8 @@ import type { ClusterModuleOptions } from '@shoal/cluster';
 import type { EventBusModuleOptions } from '@shoal/events';
 import type { JobsModuleOptions } from '@shoal/jobs';
 import type { LeaderModuleOptions } from '@shoal/leader';
+import type { RealtimeAdapterKind } from '@shoal/realtime';
+import { DEVELOPMENT_AUTH_SECRET } from './realtime/sample-auth.js';
 
 /** The sample app's settings, all from the environment. */
 export interface SampleConfig {
@@ -12,6 +14,11 @@ export interface SampleConfig {
   readonly events: EventBusModuleOptions;
   readonly jobs: JobsModuleOptions;
   readonly jobConcurrency: number;
+  readonly realtime: {
+    readonly adapter?: RealtimeAdapterKind;
+    readonly sockets: boolean;
+    readonly authSecret: string;
+  };
   readonly cache: CacheModuleOptions;
 }
 
@@ -29,7 +36,9 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
  * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `JOBS_CONCURRENCY`,
  * `SHOAL_JOBS_LOCK_DURATION` and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests);
  * `CACHE_PROVIDER` (`local` | `redis`, default `redis` when `REDIS_URL` is set), `CACHE_SINGLE_FLIGHT` (`false` turns
- * cluster-wide single flight off) and `CACHE_LOCK_TTL`.
+ * cluster-wide single flight off) and `CACHE_LOCK_TTL`; `SHOAL_SOCKETS` (`false`: this replica serves no sockets but
+ * emits), `SHOAL_SOCKET_ADAPTER` (`redis` | `sharded` | `streams` | `postgres`) and `SAMPLE_AUTH_SECRET` (signs the
+ * live feed's tokens; a development default).
  */
 export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const store = (env.SHOAL_STORE ?? 'redis') as ClusterModuleOptions['store'];
@@ -56,6 +65,11 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
       webhooks: { allowPrivateNetworks: env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true' },
     },
     jobConcurrency: optionalNumber(env, 'JOBS_CONCURRENCY') ?? 20,
+    realtime: {
+      adapter: (env.SHOAL_SOCKET_ADAPTER || undefined) as RealtimeAdapterKind | undefined,
+      sockets: env.SHOAL_SOCKETS !== 'false',
+      authSecret: env.SAMPLE_AUTH_SECRET || DEVELOPMENT_AUTH_SECRET,
+    },
     cache: readCacheConfig(env),
   };
 }
