@@ -132,11 +132,16 @@ export class EventsExplorer
 
   async onApplicationBootstrap(): Promise<void> {
     for (const subscription of this.subscriptions) await this.transport.subscribe(subscription);
-    if (this.subscriptions.length > 0) {
-      this.logger.log(
-        `${this.subscriptions.length} event handler(s): ${this.subscriptions.map((s) => s.name).join(', ')}`,
-      );
-    }
+    const backend =
+      this.transport instanceof RedisStreamsTransport
+        ? 'Redis Streams'
+        : this.transport instanceof PostgresLogTransport
+          ? 'the Postgres event log'
+          : 'memory';
+    const handlers = this.subscriptions.map((s) => s.name).join(', ');
+    this.logger.log(
+      `events on ${backend}; ${this.subscriptions.length} handler(s)${handlers ? `: ${handlers}` : ''}`,
+    );
     const transport = this.transport;
     const streams = transport instanceof RedisStreamsTransport;
     if (this.connections.hasPostgres && this.config.relay.mode === 'all') {

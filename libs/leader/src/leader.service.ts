@@ -107,6 +107,9 @@ export class LeaderService implements OnApplicationBootstrap, BeforeApplicationS
     });
     this.started = true;
     for (const participant of this.participants.values()) participant.start();
+    this.logger.log(
+      `leases on the ${this.store.constructor.name.replace(/LeaseStore$/, '').toLowerCase()} store`,
+    );
   }
 
   /** Stops new work, lets running work finish (bounded), then hands every held lease over. */

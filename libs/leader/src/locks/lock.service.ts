@@ -40,6 +40,7 @@ export class LockService implements OnApplicationShutdown {
     this.backend = connections.hasRedis
       ? new RedisLockBackend(connections.redis(), cluster.prefix)
       : new LeaseLockBackend(leases);
+    this.logger.log(`locks on ${connections.hasRedis ? 'Redis' : 'the lease store'}`);
   }
 
   /** Where locks live: `redis`, or `leases` (the lease store: Postgres or memory). */
