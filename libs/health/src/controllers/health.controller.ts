@@ -18,7 +18,11 @@ export class HealthController {
   /** Liveness: the process answers. Checks no dependency, so it stays 200 while the node drains or a store is down. */
   @Get('live')
   live(): HealthCheckResult {
-    const process = { status: 'up' as const, phase: this.shutdown.phase };
+    const process = {
+      status: 'up' as const,
+      phase: this.shutdown.phase,
+      requestsInFlight: this.shutdown.requestsInFlight,
+    };
     return { status: 'ok', info: { process }, error: {}, details: { process } };
   }
 

@@ -22,16 +22,19 @@ export class HttpIntake {
     return this.inFlight;
   }
 
-  /** From now on every response asks the client to close its connection. */
+  /**
+   * From now on every response asks the client to close its connection. Idle connections stay open: closing one
+   * races with a client sending its next request on it, which would fail that request.
+   */
   closeKeepAlive(): void {
     this.closing = true;
-    this.server?.closeIdleConnections();
   }
 
   /** Stops accepting connections and closes idle keep-alive ones; requests in flight go on. */
   stopListening(): void {
     this.closeKeepAlive();
     if (this.server?.listening) this.server.close();
+    this.server?.closeIdleConnections();
   }
 
   /** Resolves when no request is in flight, or after `timeoutMs`. @returns the requests still running then. */

@@ -51,6 +51,11 @@ export class ShutdownCoordinator implements OnApplicationBootstrap, OnModuleDest
     return this.current;
   }
 
+  /** HTTP requests whose response has not finished (this one included, when asked during a request). */
+  get requestsInFlight(): number {
+    return this.intake.requestsInFlight;
+  }
+
   /** True from the moment shutdown starts: readiness answers 503. */
   get shuttingDown(): boolean {
     return this.current !== 'running';
