@@ -17,6 +17,7 @@ import { OutboxHealthIndicator } from './indicators/outbox.health.js';
 import { PostgresHealthIndicator } from './indicators/postgres.health.js';
 import { QueuesHealthIndicator } from './indicators/queues.health.js';
 import { RedisHealthIndicator } from './indicators/redis.health.js';
+import { ScrapeMetrics } from './metrics/scrape-metrics.js';
 import { ShoalHealthChecks } from './shoal-health-checks.js';
 import { ShutdownCoordinator } from './shutdown/shutdown-coordinator.js';
 
@@ -56,6 +57,7 @@ const indicators = [
     ...indicators,
     ShoalHealthChecks,
     ShutdownCoordinator,
+    ScrapeMetrics,
   ],
   exports: [...indicators, ShutdownCoordinator, METRICS_REGISTRY, TerminusModule],
 })
