@@ -4,6 +4,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { CacheModule } from '@shoal/cache';
 import { ClusterModule, ShoalExceptionFilter } from '@shoal/cluster';
 import { EventBusModule } from '@shoal/events';
+import { HealthModule } from '@shoal/health';
 import { JobsModule } from '@shoal/jobs';
 import { LeaderModule } from '@shoal/leader';
 import { RealtimeModule } from '@shoal/realtime';
@@ -51,6 +52,8 @@ export class AppModule {
             verifyToken((handshake.auth as { token?: unknown }).token, config.realtime.authSecret),
         }),
         CacheModule.forRoot(config.cache),
+        // GET /health/live, /health/ready, /health and /metrics; readiness 503 first on SIGTERM, then the drain.
+        HealthModule.forRoot(config.health),
         JobsModule.registerQueue({
           name: 'sample-work',
           concurrency: config.jobConcurrency,

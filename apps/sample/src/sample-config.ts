@@ -1,6 +1,7 @@
 import type { CacheModuleOptions } from '@shoal/cache';
 import type { ClusterModuleOptions } from '@shoal/cluster';
 import type { EventBusModuleOptions } from '@shoal/events';
+import type { HealthModuleOptions } from '@shoal/health';
 import type { JobsModuleOptions } from '@shoal/jobs';
 import type { LeaderModuleOptions } from '@shoal/leader';
 import type { RealtimeAdapterKind } from '@shoal/realtime';
@@ -20,6 +21,7 @@ export interface SampleConfig {
     readonly authSecret: string;
   };
   readonly cache: CacheModuleOptions;
+  readonly health: HealthModuleOptions;
 }
 
 function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -38,7 +40,8 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
  * `CACHE_PROVIDER` (`local` | `redis`, default `redis` when `REDIS_URL` is set), `CACHE_SINGLE_FLIGHT` (`false` turns
  * cluster-wide single flight off) and `CACHE_LOCK_TTL`; `SHOAL_SOCKETS` (`false`: this replica serves no sockets but
  * emits), `SHOAL_SOCKET_ADAPTER` (`redis` | `sharded` | `streams` | `postgres`) and `SAMPLE_AUTH_SECRET` (signs the
- * live feed's tokens; a development default).
+ * live feed's tokens; a development default); `SHOAL_DRAIN_DELAY` and `SHOAL_SHUTDOWN_GRACE` (ms: the graceful stop's
+ * drain delay and in-flight grace, HealthModule's defaults when unset).
  */
 export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const store = (env.SHOAL_STORE ?? 'redis') as ClusterModuleOptions['store'];
@@ -71,6 +74,10 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
       authSecret: env.SAMPLE_AUTH_SECRET || DEVELOPMENT_AUTH_SECRET,
     },
     cache: readCacheConfig(env),
+    health: {
+      drainDelay: optionalNumber(env, 'SHOAL_DRAIN_DELAY'),
+      shutdownGrace: optionalNumber(env, 'SHOAL_SHUTDOWN_GRACE'),
+    },
   };
 }
 
