@@ -7,6 +7,7 @@ import { EventBusModule } from '@shoal/events';
 import { JobsModule } from '@shoal/jobs';
 import { LeaderModule } from '@shoal/leader';
 import { RealtimeModule } from '@shoal/realtime';
+import { WebhooksModule } from '@shoal/webhooks';
 import { z } from 'zod';
 import { ClusterController } from './cluster/cluster.controller.js';
 import { MembershipLog } from './cluster/membership-log.service.js';
@@ -43,6 +44,7 @@ export class AppModule {
         LeaderModule.forRoot(config.leader),
         EventBusModule.forRoot(config.events),
         JobsModule.forRoot(config.jobs),
+        WebhooksModule.forRoot(config.webhooks),
         RealtimeModule.forRoot({
           adapter: config.realtime.adapter,
           sockets: config.realtime.sockets,

@@ -4,6 +4,7 @@ import type { EventBusModuleOptions } from '@shoal/events';
 import type { JobsModuleOptions } from '@shoal/jobs';
 import type { LeaderModuleOptions } from '@shoal/leader';
 import type { RealtimeAdapterKind } from '@shoal/realtime';
+import type { WebhooksModuleOptions } from '@shoal/webhooks';
 import { DEVELOPMENT_AUTH_SECRET } from './realtime/sample-auth.js';
 
 /** The sample app's settings, all from the environment. */
@@ -13,6 +14,7 @@ export interface SampleConfig {
   readonly leader: LeaderModuleOptions;
   readonly events: EventBusModuleOptions;
   readonly jobs: JobsModuleOptions;
+  readonly webhooks: WebhooksModuleOptions;
   readonly jobConcurrency: number;
   readonly realtime: {
     readonly adapter?: RealtimeAdapterKind;
@@ -62,8 +64,8 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
       stalled: lockDuration
         ? { lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)) }
         : undefined,
-      webhooks: { allowPrivateNetworks: env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true' },
     },
+    webhooks: { allowPrivateNetworks: env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true' },
     jobConcurrency: optionalNumber(env, 'JOBS_CONCURRENCY') ?? 20,
     realtime: {
       adapter: (env.SHOAL_SOCKET_ADAPTER || undefined) as RealtimeAdapterKind | undefined,
