@@ -56,6 +56,7 @@ export class AppModule {
         JobsModule.registerQueue({
           name: 'sample-work',
           concurrency: config.jobConcurrency,
+          maxWaiting: config.jobMaxWaiting,
           jobs: {
             record: z.object({ key: z.string().min(1), ms: z.number().int().min(0).max(60_000).optional() }),
           },
