@@ -8,6 +8,7 @@ import { HealthModule } from '@shoal/health';
 import { JobsModule } from '@shoal/jobs';
 import { LeaderModule } from '@shoal/leader';
 import { RealtimeModule } from '@shoal/realtime';
+import { WebhooksModule } from '@shoal/webhooks';
 import { z } from 'zod';
 import { ClusterController } from './cluster/cluster.controller.js';
 import { MembershipLog } from './cluster/membership-log.service.js';
@@ -44,6 +45,7 @@ export class AppModule {
         LeaderModule.forRoot(config.leader),
         EventBusModule.forRoot(config.events),
         JobsModule.forRoot(config.jobs),
+        WebhooksModule.forRoot(config.webhooks),
         RealtimeModule.forRoot({
           adapter: config.realtime.adapter,
           sockets: config.realtime.sockets,
@@ -57,6 +59,7 @@ export class AppModule {
         JobsModule.registerQueue({
           name: 'sample-work',
           concurrency: config.jobConcurrency,
+          maxWaiting: config.jobMaxWaiting,
           jobs: {
             record: z.object({ key: z.string().min(1), ms: z.number().int().min(0).max(60_000).optional() }),
           },

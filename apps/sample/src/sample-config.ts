@@ -5,6 +5,7 @@ import type { HealthModuleOptions } from '@shoal/health';
 import type { JobsModuleOptions } from '@shoal/jobs';
 import type { LeaderModuleOptions } from '@shoal/leader';
 import type { RealtimeAdapterKind } from '@shoal/realtime';
+import type { WebhooksModuleOptions } from '@shoal/webhooks';
 import { DEVELOPMENT_AUTH_SECRET } from './realtime/sample-auth.js';
 
 /** The sample app's settings, all from the environment. */
@@ -14,7 +15,10 @@ export interface SampleConfig {
   readonly leader: LeaderModuleOptions;
   readonly events: EventBusModuleOptions;
   readonly jobs: JobsModuleOptions;
+  readonly webhooks: WebhooksModuleOptions;
   readonly jobConcurrency: number;
+  /** `sample-work` refuses new jobs (HTTP 429) past this many waiting. Default: unbounded. */
+  readonly jobMaxWaiting?: number;
   readonly realtime: {
     readonly adapter?: RealtimeAdapterKind;
     readonly sockets: boolean;
@@ -35,7 +39,7 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
 /**
  * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL`, `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
  * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT`, `SHOAL_LEASE_TTL` and `SHOAL_RELAY`
- * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `JOBS_CONCURRENCY`,
+ * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `JOBS_CONCURRENCY`, `JOBS_MAX_WAITING`,
  * `SHOAL_JOBS_LOCK_DURATION` and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests);
  * `CACHE_PROVIDER` (`local` | `redis`, default `redis` when `REDIS_URL` is set), `CACHE_SINGLE_FLIGHT` (`false` turns
  * cluster-wide single flight off) and `CACHE_LOCK_TTL`; `SHOAL_SOCKETS` (`false`: this replica serves no sockets but
@@ -65,9 +69,10 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
       stalled: lockDuration
         ? { lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)) }
         : undefined,
-      webhooks: { allowPrivateNetworks: env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true' },
     },
+    webhooks: { allowPrivateNetworks: env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true' },
     jobConcurrency: optionalNumber(env, 'JOBS_CONCURRENCY') ?? 20,
+    jobMaxWaiting: optionalNumber(env, 'JOBS_MAX_WAITING'),
     realtime: {
       adapter: (env.SHOAL_SOCKET_ADAPTER || undefined) as RealtimeAdapterKind | undefined,
       sockets: env.SHOAL_SOCKETS !== 'false',
