@@ -1,4 +1,4 @@
-import type { QueueRegistry } from '@shoal/jobs';
+import type { QueueRegistry } from '@shoal/jobs/internal';
 
 /** How many jobs one queue holds, by state, and how many it dead-lettered. */
 export interface QueueDepth {

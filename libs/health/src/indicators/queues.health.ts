@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { QueueRegistry } from '@shoal/jobs';
+import { QueueRegistry } from '@shoal/jobs/internal';
 import type { HealthConfig } from '../health-config.js';
 import type { QueueThresholds } from '../health-options.js';
 import { HEALTH_CONFIG } from '../health.constants.js';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { registeredMetric, withTimeout } from '@shoal/cluster/internal';
-import { QueueRegistry } from '@shoal/jobs';
+import { QueueRegistry } from '@shoal/jobs/internal';
 import { LeaderService } from '@shoal/leader';
 import { Gauge, type Registry } from 'prom-client';
 import type { HealthConfig } from '../health-config.js';
