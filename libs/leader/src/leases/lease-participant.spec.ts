@@ -19,6 +19,19 @@ class StallableStore extends MemoryLeaseStore {
     return this.stalled.has('acquire') ? new Promise(() => undefined) : super.acquire(...args);
   }
 
+  /** Holds the next acquisition back (before it reaches the store) until the returned function is called. */
+  holdNextAcquire(): () => void {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const acquire = this.acquire.bind(this);
+    this.acquire = async (...args) => {
+      this.acquire = acquire;
+      await held;
+      return acquire(...args);
+    };
+    return release;
+  }
+
   override renew(...args: Parameters<LeaseStore['renew']>): ReturnType<LeaseStore['renew']> {
     return this.stalled.has('renew') ? new Promise(() => undefined) : super.renew(...args);
   }
@@ -132,6 +145,20 @@ describe('LeaseParticipant', () => {
     await tick(100);
     expect(a.currentTerm()?.token).toBe(1);
     expect(events).toEqual([{ type: 'acquired', lease: LEASE, nodeId: 'a', token: 1 }]);
+  });
+
+  it('hands back at once a lease whose acquisition completes after stop, and never reports it acquired', async () => {
+    const store = new StallableStore(hub);
+    const a = participant('a', store);
+    const release = store.holdNextAcquire();
+    a.start();
+    await tick(1);
+    await a.stop(async () => undefined);
+    release();
+    await tick(1);
+    expect(await store.holder(LEASE)).toBeNull();
+    expect(a.isHolder()).toBe(false);
+    expect(events).toEqual([]);
   });
 
   it('on stop: aborts the signal, waits for drain, then releases so the waiting node takes over at once', async () => {
