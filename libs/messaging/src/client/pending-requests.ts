@@ -76,16 +76,11 @@ export class PendingRequests {
       entry.callback({ err: frame.err });
       return;
     }
-    const multi = entry.awaiting.size > 1;
     if (frame.disposed) entry.awaiting.delete(frame.from);
     const done = frame.disposed === true && entry.awaiting.size === 0;
     if (done) this.finish(frame.id, entry, 'ok');
-    if (multi || !done) {
-      if (frame.response !== undefined) entry.callback({ response: frame.response });
-      if (done) entry.callback({ isDisposed: true });
-      return;
-    }
-    entry.callback({ response: frame.response, isDisposed: true });
+    if (frame.response !== undefined) entry.callback({ response: frame.response });
+    if (done) entry.callback({ isDisposed: true });
   }
 
   /** `node` left the cluster: every non-durable request waiting on it fails now. */
