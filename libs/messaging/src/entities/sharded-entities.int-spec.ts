@@ -30,7 +30,7 @@ class CounterEntity {
     return this.add(body, ctx);
   }
 
-  @EventPattern('counter.add')
+  @EventPattern<string>('counter.add')
   async add(
     @Payload() body: { n: number },
     @Ctx() ctx: ShoalContext,
