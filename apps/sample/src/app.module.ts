@@ -6,8 +6,14 @@ import { ClusterModule, ShoalExceptionFilter } from '@shoal/cluster';
 import { EventBusModule } from '@shoal/events';
 import { JobsModule } from '@shoal/jobs';
 import { LeaderModule } from '@shoal/leader';
+import { MessagingModule } from '@shoal/messaging';
 import { RealtimeModule } from '@shoal/realtime';
 import { z } from 'zod';
+import { AccountEntity } from './accounts/account.entity.js';
+import { AccountStats } from './accounts/account-stats.js';
+import { AccountsController } from './accounts/accounts.controller.js';
+import { AccountsStore } from './accounts/accounts.store.js';
+import { ShardsController } from './accounts/shards.controller.js';
 import { ClusterController } from './cluster/cluster.controller.js';
 import { MembershipLog } from './cluster/membership-log.service.js';
 import { SampleJobsController } from './jobs/sample-jobs.controller.js';
@@ -51,6 +57,7 @@ export class AppModule {
             verifyToken((handshake.auth as { token?: unknown }).token, config.realtime.authSecret),
         }),
         CacheModule.forRoot(config.cache),
+        MessagingModule.forRoot(),
         JobsModule.registerQueue({
           name: 'sample-work',
           concurrency: config.jobConcurrency,
@@ -70,6 +77,9 @@ export class AppModule {
         RealtimeController,
         FlagsController,
         CachedFlagsController,
+        AccountsController,
+        ShardsController,
+        AccountEntity,
       ],
       providers: [
         // Shoal's input errors answer 400/413/429, an unreachable Redis or Postgres answers 503.
@@ -85,6 +95,8 @@ export class AppModule {
         OrderFeed,
         { provide: SAMPLE_AUTH_SECRET, useValue: config.realtime.authSecret },
         FlagsService,
+        AccountsStore,
+        AccountStats,
       ],
     };
   }

@@ -8,7 +8,7 @@ export { ShoalContext, type EntityInfo, type ShoalMessageInfo } from './server/s
 export { ShoalRecord, type ShoalRecordOptions } from './routing/shoal-record.js';
 export { ShoalRecordBuilder } from './routing/shoal-record.builder.js';
 export type { ShoalRoute, ShoalRouteKind } from './routing/shoal-route.js';
-export { shardOf } from './entities/shard-of.js';
+export { ShardsService, type ShardOwnership } from './entities/shards.service.js';
 export { MessagingMetrics } from './messaging.metrics.js';
 export { MessageTimeoutError } from './errors/message-timeout.error.js';
 export { TargetUnavailableError } from './errors/target-unavailable.error.js';

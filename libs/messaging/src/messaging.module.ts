@@ -4,6 +4,7 @@ import { ClusterConnections, ClusterMetrics } from '@shoal/cluster';
 import { MessagingBus } from './bus/messaging-bus.js';
 import { ShoalClient } from './client/shoal-client.js';
 import { ShardHost } from './entities/shard-host.js';
+import { ShardsService } from './entities/shards.service.js';
 import { resolveMessagingConfig, type MessagingConfig } from './messaging-config.js';
 import { MESSAGING_CONFIG } from './messaging.constants.js';
 import { MessagingMetrics } from './messaging.metrics.js';
@@ -48,8 +49,9 @@ import { ShoalTransport } from './server/shoal-transport.js';
     ShardHost,
     ShoalClient,
     ShoalTransport,
+    ShardsService,
   ],
-  exports: [ShoalClient, ShoalTransport, MessagingMetrics, MESSAGING_CONFIG],
+  exports: [ShoalClient, ShoalTransport, ShardsService, MessagingMetrics, MESSAGING_CONFIG],
 })
 export class MessagingModule extends MessagingConfigurableModule {
   /** Every option has a default, so `MessagingModule.forRoot()` is enough. */
