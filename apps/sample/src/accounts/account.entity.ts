@@ -36,8 +36,9 @@ export class AccountEntity {
     if (!entity)
       throw new RpcException({ code: 'NOT_AN_ENTITY_MESSAGE', message: 'send deposits with toEntity' });
     const startedAt = new Date();
-    if (body.delayMs) await sleep(body.delayMs);
+    this.stats.running += 1;
     try {
+      if (body.delayMs) await sleep(body.delayMs);
       return await this.fencing.transaction(
         entity.resource,
         async (manager) => {
@@ -62,6 +63,8 @@ export class AccountEntity {
     } catch (error) {
       if (error instanceof StaleFencingTokenError) this.stats.refused += 1;
       throw error;
+    } finally {
+      this.stats.running -= 1;
     }
   }
 }

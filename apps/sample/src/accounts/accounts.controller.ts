@@ -40,7 +40,7 @@ export class AccountsController {
 
   /** This replica's entity counters. */
   @Get('stats')
-  counters(): { node: string; applied: number; duplicates: number; refused: number } {
+  counters(): { node: string; running: number; applied: number; duplicates: number; refused: number } {
     return { node: this.cluster.self.id, ...this.stats };
   }
 
