@@ -14,6 +14,7 @@ import { SampleJobsController } from './jobs/sample-jobs.controller.js';
 import { SampleJobsProcessor } from './jobs/sample-jobs.processor.js';
 import { CounterController } from './counter/counter.controller.js';
 import { CounterService } from './counter/counter.service.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { CachedFlagsController } from './flags/cached-flags.controller.js';
 import { FlagsController } from './flags/flags.controller.js';
 import { FlagsService } from './flags/flags.service.js';
@@ -51,6 +52,7 @@ export class AppModule {
             verifyToken((handshake.auth as { token?: unknown }).token, config.realtime.authSecret),
         }),
         CacheModule.forRoot(config.cache),
+        DashboardModule,
         JobsModule.registerQueue({
           name: 'sample-work',
           concurrency: config.jobConcurrency,
