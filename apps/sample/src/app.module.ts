@@ -26,7 +26,7 @@ import { LiveGateway } from './realtime/live.gateway.js';
 import { OrderFeed } from './realtime/order-feed.handler.js';
 import { RealtimeController } from './realtime/realtime.controller.js';
 import { verifyToken } from './realtime/sample-auth.js';
-import type { SampleConfig } from './sample-config.js';
+import { SAMPLE_CONFIG, type SampleConfig } from './sample-config.js';
 import { SingletonController } from './singleton/singleton.controller.js';
 import { SingletonRuns } from './singleton/singleton-runs.service.js';
 import { OrderWebhooks } from './webhooks/order-webhooks.handler.js';
@@ -76,6 +76,7 @@ export class AppModule {
       providers: [
         // Shoal's input errors answer 400/413/429, an unreachable Redis or Postgres answers 503.
         { provide: APP_FILTER, useClass: ShoalExceptionFilter },
+        { provide: SAMPLE_CONFIG, useValue: config },
         MembershipLog,
         SingletonRuns,
         CounterService,
