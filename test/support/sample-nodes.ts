@@ -54,6 +54,8 @@ export class SampleNodes {
           DATABASE_URL: databaseUrl,
           NO_COLOR: '1',
           WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
+          // No load balancer to drain in most tests: a SIGTERM hands over at once (health tests set their own).
+          SHOAL_DRAIN_DELAY: '0',
           ...options.env,
           ...options.envFor?.(name),
         },

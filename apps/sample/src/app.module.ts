@@ -4,9 +4,11 @@ import { APP_FILTER } from '@nestjs/core';
 import { CacheModule } from '@shoal/cache';
 import { ClusterModule, ShoalExceptionFilter } from '@shoal/cluster';
 import { EventBusModule } from '@shoal/events';
+import { HealthModule } from '@shoal/health';
 import { JobsModule } from '@shoal/jobs';
 import { LeaderModule } from '@shoal/leader';
 import { RealtimeModule } from '@shoal/realtime';
+import { WebhooksModule } from '@shoal/webhooks';
 import { z } from 'zod';
 import { ClusterController } from './cluster/cluster.controller.js';
 import { MembershipLog } from './cluster/membership-log.service.js';
@@ -44,6 +46,7 @@ export class AppModule {
         LeaderModule.forRoot(config.leader),
         EventBusModule.forRoot(config.events),
         JobsModule.forRoot(config.jobs),
+        WebhooksModule.forRoot(config.webhooks),
         RealtimeModule.forRoot({
           adapter: config.realtime.adapter,
           sockets: config.realtime.sockets,
@@ -52,10 +55,13 @@ export class AppModule {
             verifyToken((handshake.auth as { token?: unknown }).token, config.realtime.authSecret),
         }),
         CacheModule.forRoot(config.cache),
+        // GET /health/live, /health/ready, /health and /metrics; readiness 503 first on SIGTERM, then the drain.
+        HealthModule.forRoot(config.health),
         DashboardModule,
         JobsModule.registerQueue({
           name: 'sample-work',
           concurrency: config.jobConcurrency,
+          maxWaiting: config.jobMaxWaiting,
           jobs: {
             record: z.object({ key: z.string().min(1), ms: z.number().int().min(0).max(60_000).optional() }),
           },

@@ -1,9 +1,11 @@
 import type { CacheModuleOptions } from '@shoal/cache';
 import type { ClusterModuleOptions } from '@shoal/cluster';
 import type { EventBusModuleOptions } from '@shoal/events';
+import type { HealthModuleOptions } from '@shoal/health';
 import type { JobsModuleOptions } from '@shoal/jobs';
 import type { LeaderModuleOptions } from '@shoal/leader';
 import type { RealtimeAdapterKind } from '@shoal/realtime';
+import type { WebhooksModuleOptions } from '@shoal/webhooks';
 import { DEVELOPMENT_AUTH_SECRET } from './realtime/sample-auth.js';
 
 /** Injection token of the sample's `SampleConfig` (for providers that need a setting). */
@@ -18,13 +20,17 @@ export interface SampleConfig {
   readonly leader: LeaderModuleOptions;
   readonly events: EventBusModuleOptions;
   readonly jobs: JobsModuleOptions;
+  readonly webhooks: WebhooksModuleOptions;
   readonly jobConcurrency: number;
+  /** `sample-work` refuses new jobs (HTTP 429) past this many waiting. Default: unbounded. */
+  readonly jobMaxWaiting?: number;
   readonly realtime: {
     readonly adapter?: RealtimeAdapterKind;
     readonly sockets: boolean;
     readonly authSecret: string;
   };
   readonly cache: CacheModuleOptions;
+  readonly health: HealthModuleOptions;
 }
 
 function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -39,12 +45,13 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
  * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL`, `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
  * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT`, `SHOAL_LEASE_TTL` and `SHOAL_RELAY`
  * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `JOBS_CONCURRENCY`,
- * `SHOAL_JOBS_LOCK_DURATION`, `SINGLETON_INTERVAL_MS` (default 1000), `SINGLETON_WORK_MS` (default 20) and
- * `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests);
+ * `JOBS_MAX_WAITING`, `SHOAL_JOBS_LOCK_DURATION`, `SINGLETON_INTERVAL_MS` (default 1000), `SINGLETON_WORK_MS`
+ * (default 20) and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests);
  * `CACHE_PROVIDER` (`local` | `redis`, default `redis` when `REDIS_URL` is set), `CACHE_SINGLE_FLIGHT` (`false` turns
  * cluster-wide single flight off) and `CACHE_LOCK_TTL`; `SHOAL_SOCKETS` (`false`: this replica serves no sockets but
  * emits), `SHOAL_SOCKET_ADAPTER` (`redis` | `sharded` | `streams` | `postgres`) and `SAMPLE_AUTH_SECRET` (signs the
- * live feed's tokens; a development default).
+ * live feed's tokens; a development default); `SHOAL_DRAIN_DELAY` and `SHOAL_SHUTDOWN_GRACE` (ms: the graceful stop's
+ * drain delay and in-flight grace, HealthModule's defaults when unset).
  */
 export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   const store = (env.SHOAL_STORE ?? 'redis') as ClusterModuleOptions['store'];
@@ -72,15 +79,20 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
       stalled: lockDuration
         ? { lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)) }
         : undefined,
-      webhooks: { allowPrivateNetworks: env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true' },
     },
+    webhooks: { allowPrivateNetworks: env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === 'true' },
     jobConcurrency: optionalNumber(env, 'JOBS_CONCURRENCY') ?? 20,
+    jobMaxWaiting: optionalNumber(env, 'JOBS_MAX_WAITING'),
     realtime: {
       adapter: (env.SHOAL_SOCKET_ADAPTER || undefined) as RealtimeAdapterKind | undefined,
       sockets: env.SHOAL_SOCKETS !== 'false',
       authSecret: env.SAMPLE_AUTH_SECRET || DEVELOPMENT_AUTH_SECRET,
     },
     cache: readCacheConfig(env),
+    health: {
+      drainDelay: optionalNumber(env, 'SHOAL_DRAIN_DELAY'),
+      shutdownGrace: optionalNumber(env, 'SHOAL_SHUTDOWN_GRACE'),
+    },
   };
 }
 

@@ -16,15 +16,6 @@ export interface JobsConfig {
     readonly stalledInterval: number;
     readonly maxStalledCount: number;
   };
-  readonly webhooks: {
-    readonly allowPrivateNetworks: boolean;
-    readonly allowList: readonly string[];
-    readonly concurrency: number;
-    readonly connectTimeout: number;
-    readonly timeout: number;
-    readonly schedule: readonly number[];
-    readonly circuitBreaker: { readonly failureThreshold: number; readonly cooldown: number };
-  };
 }
 
 const ms = z.number().int('must be a whole number of milliseconds').positive('must be above 0');
@@ -50,19 +41,6 @@ const optionsSchema = z.strictObject({
       lockDuration: ms.optional(),
       stalledInterval: ms.optional(),
       maxStalledCount: count.optional(),
-    })
-    .optional(),
-  webhooks: z
-    .strictObject({
-      allowPrivateNetworks: z.boolean().optional(),
-      allowList: z.array(z.string().min(1)).optional(),
-      concurrency: count.optional(),
-      connectTimeout: ms.optional(),
-      timeout: ms.optional(),
-      schedule: z.array(z.number().int().nonnegative()).min(1, 'needs at least one attempt').optional(),
-      circuitBreaker: z
-        .strictObject({ failureThreshold: count.optional(), cooldown: ms.optional() })
-        .optional(),
     })
     .optional(),
 });
@@ -93,7 +71,6 @@ export function resolveJobsConfig(options: JobsModuleOptions = {}): JobsConfig {
       `forRoot: \`stalled.stalledInterval\` (${stalled.stalledInterval}) must not exceed \`stalled.lockDuration\` (${stalled.lockDuration})`,
     ]);
   }
-  const w = options.webhooks ?? {};
   return {
     attempts: options.defaults?.attempts ?? d.attempts,
     backoff: { ...d.backoff, ...options.defaults?.backoff },
@@ -102,15 +79,6 @@ export function resolveJobsConfig(options: JobsModuleOptions = {}): JobsConfig {
     workers: options.workers ?? true,
     shutdownGracePeriod: options.shutdownGracePeriod ?? d.shutdownGracePeriod,
     stalled,
-    webhooks: {
-      allowPrivateNetworks: w.allowPrivateNetworks ?? false,
-      allowList: w.allowList ?? [],
-      concurrency: w.concurrency ?? d.webhooks.concurrency,
-      connectTimeout: w.connectTimeout ?? d.webhooks.connectTimeout,
-      timeout: w.timeout ?? d.webhooks.timeout,
-      schedule: w.schedule ?? d.webhooks.schedule,
-      circuitBreaker: { ...d.webhooks.circuitBreaker, ...w.circuitBreaker },
-    },
   };
 }
 

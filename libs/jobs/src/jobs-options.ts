@@ -27,22 +27,6 @@ export interface JobsModuleOptions {
    * check, every `stalledInterval`. Default 15000 / 5000: a killed worker's jobs restart within ~20 s.
    */
   stalled?: { lockDuration?: number; stalledInterval?: number; maxStalledCount?: number };
-  /** Webhook delivery (`WebhookService`). */
-  webhooks?: {
-    /** Allow private, loopback and link-local targets (development and tests only). Default false. */
-    allowPrivateNetworks?: boolean;
-    /** Host names or CIDRs always allowed, e.g. `['127.0.0.1/32']`. */
-    allowList?: string[];
-    /** Concurrent deliveries per node. Default 200. */
-    concurrency?: number;
-    /** Connect / total timeout of one attempt. Default 5000 / 15000. */
-    connectTimeout?: number;
-    timeout?: number;
-    /** Delays before attempts 1..n (ms). Default: 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
-    schedule?: number[];
-    /** Consecutive failures that open an endpoint's circuit, and how long it stays open. Default 5 / 30000. */
-    circuitBreaker?: { failureThreshold?: number; cooldown?: number };
-  };
 }
 
 /** Options of `JobsModule.registerQueue()`. */
@@ -68,11 +52,4 @@ export const JOBS_DEFAULTS = {
   concurrency: 10,
   shutdownGracePeriod: 30_000,
   stalled: { lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: 1 },
-  webhooks: {
-    concurrency: 200,
-    connectTimeout: 5_000,
-    timeout: 15_000,
-    schedule: [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
-    circuitBreaker: { failureThreshold: 5, cooldown: 30_000 },
-  },
 } as const;

@@ -13,6 +13,7 @@ import { JobValidationError } from './errors/job-validation.error.js';
 import { QueueFullError } from './errors/queue-full.error.js';
 import { JobsModule } from './jobs.module.js';
 import { JobsService } from './jobs.service.js';
+import { QueueRegistry } from './queues/queue-registry.js';
 import type { JobContext } from './workers/job-context.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -147,6 +148,14 @@ describe('JobsModule (3 in-process nodes on Redis)', () => {
     await eventually(async () => (await deadLetters.list('work')).length === 1);
     expect(await deadLetters.purge('work')).toBe(1);
     expect(await deadLetters.list('work')).toEqual([]);
+  });
+
+  it("registers only the app's queues: no webhook queue or worker without WebhooksModule", () => {
+    const names = group.nodes[0].app
+      .get(QueueRegistry)
+      .all()
+      .map((q) => q.options.name);
+    expect(names.sort()).toEqual(['bounded', 'work']);
   });
 
   it('refuses invalid data and unknown job names at enqueue', async () => {

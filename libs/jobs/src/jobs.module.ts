@@ -8,8 +8,7 @@ import { JobsService } from './jobs.service.js';
 import { JobsOutboxHandler } from './outbox/jobs-outbox.handler.js';
 import { QueueRegistry } from './queues/queue-registry.js';
 import { queueToken } from './queues/queue.token.js';
-import { WebhookService } from './webhooks/webhook.service.js';
-import { WorkerHost } from './workers/worker-host.js';
+import { JobWorkers } from './workers/job-workers.js';
 
 /** Registers one queue (in any module of the app). */
 @Module({})
@@ -29,11 +28,10 @@ class JobsQueueModule {}
     QueueRegistry,
     JobsService,
     JobDeadLetters,
-    WorkerHost,
+    JobWorkers,
     JobsOutboxHandler,
-    WebhookService,
   ],
-  exports: [JOBS_CONFIG, QueueRegistry, JobsService, JobDeadLetters, WorkerHost, WebhookService],
+  exports: [JOBS_CONFIG, QueueRegistry, JobsService, JobDeadLetters, JobWorkers],
 })
 export class JobsModule extends JobsConfigurableModule {
   /** Every option has a default, so `JobsModule.forRoot()` is enough. */

@@ -22,6 +22,14 @@ export interface EnqueueOptions {
   manager?: EntityManager;
 }
 
+/** Options of `JobsService.add` (Shoal's own queues): `enqueue`'s, plus per-job attempts and a custom backoff. */
+export interface JobAddOptions extends Omit<EnqueueOptions, 'manager'> {
+  /** Attempts of this job (default: the queue's). */
+  attempts?: number;
+  /** A custom backoff registered with `JobWorkers.backoff(type, …)`. */
+  backoff?: string;
+}
+
 /**
  * Enqueues jobs on registered queues. Guarantee: an enqueued job is run at least once or dead-lettered with its
  * error; never silently lost.
@@ -77,7 +85,7 @@ export class JobsService {
     queue: string,
     name: string,
     data: unknown,
-    options: Omit<EnqueueOptions, 'manager'> = {},
+    options: JobAddOptions = {},
   ): Promise<{ id: string }> {
     const registered = this.registry.get(queue);
     const maxWaiting = registered.options.maxWaiting;
@@ -90,6 +98,9 @@ export class JobsService {
       jobId: options.idempotencyKey ? jobIdFor(options.idempotencyKey) : undefined,
       delay: options.delay,
       priority: options.priority,
+      // Only when given: an undefined key would override the queue's defaults.
+      ...(options.attempts === undefined ? {} : { attempts: options.attempts }),
+      ...(options.backoff === undefined ? {} : { backoff: { type: options.backoff } }),
     });
     return { id: String(job.id) };
   }

@@ -1,17 +1,23 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { ClusterConnections, ClusterService } from '@shoal/cluster';
 import { DeadLetters } from '@shoal/events';
-import { JobDeadLetters, QueueRegistry, WebhookService } from '@shoal/jobs';
+import { QueuesHealthIndicator } from '@shoal/health';
+import { JobDeadLetters } from '@shoal/jobs';
 import { LeaderService } from '@shoal/leader';
 import { PresenceService } from '@shoal/realtime';
+import { WebhookService } from '@shoal/webhooks';
 import type { Subscription } from 'rxjs';
 import { orderTables } from '../orders/orders.schema.js';
 import type { DashboardOrder, DashboardQueue, DashboardSnapshot } from './dashboard-snapshot.js';
 
 /** How many sample keys the shard panel places on the ring. */
 export const SHARD_SAMPLE_KEYS = 240;
-/** How many dead letters are counted at most (the panel says "1000+" beyond). */
+/** How many dead letters are counted (and replayed) at most per store. */
 const DEAD_LETTER_COUNT_LIMIT = 1000;
+
+interface QueueDead {
+  readonly deadLetters: number;
+}
 
 /**
  * Builds this replica's snapshot for the dashboard from Shoal's public services and the sample's tables. Each part
@@ -26,7 +32,7 @@ export class DashboardState implements OnModuleDestroy {
     private readonly cluster: ClusterService,
     private readonly connections: ClusterConnections,
     private readonly leader: LeaderService,
-    private readonly queues: QueueRegistry,
+    private readonly queues: QueuesHealthIndicator,
     private readonly jobDeadLetters: JobDeadLetters,
     private readonly deadLetters: DeadLetters,
     private readonly presence: PresenceService,
@@ -105,20 +111,21 @@ export class DashboardState implements OnModuleDestroy {
     };
   }
 
+  /** Every queue's depth, as HealthModule's queue indicator reads it (no thresholds: only the figures). */
   private async queueDepths(): Promise<DashboardQueue[]> {
-    return Promise.all(
-      this.queues.all().map(async ({ options, queue, deadLetters }) => {
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
-        return {
-          name: options.name,
-          waiting: counts.waiting ?? 0,
-          active: counts.active ?? 0,
-          delayed: counts.delayed ?? 0,
-          failed: counts.failed ?? 0,
-          dead: await deadLetters.getWaitingCount(),
-        };
-      }),
-    );
+    const result = await this.queues.isHealthy('queues', {});
+    const details = result.queues as {
+      queues?: Record<string, Omit<DashboardQueue, 'name' | 'dead'> & QueueDead>;
+    };
+    if (!details.queues) throw new Error(String(result.queues.message ?? 'queues did not answer'));
+    return Object.entries(details.queues).map(([name, d]) => ({
+      name,
+      waiting: d.waiting,
+      active: d.active,
+      delayed: d.delayed,
+      failed: d.failed,
+      dead: d.deadLetters,
+    }));
   }
 
   private async outboxLag(): Promise<{ pending: number; oldestAgeMs: number }> {
@@ -150,9 +157,9 @@ export class DashboardState implements OnModuleDestroy {
       if (await this.deadLetters.replay(letter.id)) events += 1;
     }
     let jobs = 0;
-    for (const { options } of this.queues.all()) {
-      for (const dead of await this.jobDeadLetters.list(options.name, DEAD_LETTER_COUNT_LIMIT)) {
-        if ((await this.jobDeadLetters.replay(options.name, dead.id)) !== undefined) jobs += 1;
+    for (const { name } of await this.queueDepths()) {
+      for (const dead of await this.jobDeadLetters.list(name, DEAD_LETTER_COUNT_LIMIT)) {
+        if ((await this.jobDeadLetters.replay(name, dead.id)) !== undefined) jobs += 1;
       }
     }
     return { events, jobs };

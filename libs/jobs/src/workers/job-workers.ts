@@ -52,7 +52,7 @@ export type JobHandler = (
  * BullMQ's stalled-job recovery (another node picks it up).
  */
 @Injectable()
-export class WorkerHost implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class JobWorkers implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Shoal:Jobs');
   private readonly handlers = new Map<string, Map<string, JobHandler>>();
   private readonly backoffs = new Map<string, BackoffStrategy>();

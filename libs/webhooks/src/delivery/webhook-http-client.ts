@@ -4,8 +4,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { type Agent, request } from 'undici';
 
 import { createGuardedDispatcher } from './guarded-dispatcher.js';
-import type { SsrfGuard } from './ssrf-guard.js';
-import { UnsafeWebhookTargetError } from './unsafe-webhook-target.error.js';
+import type { SsrfGuard } from '../ssrf/ssrf-guard.js';
+import { UnsafeWebhookTargetError } from '../errors/unsafe-webhook-target.error.js';
 
 /** Options of the {@link WebhookHttpClient}. */
 export interface WebhookHttpClientOptions {

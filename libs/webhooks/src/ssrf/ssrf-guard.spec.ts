@@ -1,7 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { type HostResolver, type ResolvedAddress, SsrfGuard } from './ssrf-guard.js';
-import { UnsafeWebhookTargetError, type UnsafeWebhookTargetReason } from './unsafe-webhook-target.error.js';
+import {
+  UnsafeWebhookTargetError,
+  type UnsafeWebhookTargetReason,
+} from '../errors/unsafe-webhook-target.error.js';
 
 const v4 = (address: string): ResolvedAddress => ({ address, family: 4 });
 const v6 = (address: string): ResolvedAddress => ({ address, family: 6 });

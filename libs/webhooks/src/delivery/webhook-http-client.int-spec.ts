@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 
-import { type HostResolver, SsrfGuard } from './ssrf-guard.js';
+import { type HostResolver, SsrfGuard } from '../ssrf/ssrf-guard.js';
 import { WebhookHttpClient } from './webhook-http-client.js';
 
 /** What the local receiver saw. */

@@ -3,7 +3,10 @@ import { isIP } from 'node:net';
 
 import ipaddr from 'ipaddr.js';
 
-import { UnsafeWebhookTargetError, type UnsafeWebhookTargetReason } from './unsafe-webhook-target.error.js';
+import {
+  UnsafeWebhookTargetError,
+  type UnsafeWebhookTargetReason,
+} from '../errors/unsafe-webhook-target.error.js';
 
 /** One answer of a {@link HostResolver}, shaped like `dns.promises.lookup(host, { all: true })`. */
 export interface ResolvedAddress {

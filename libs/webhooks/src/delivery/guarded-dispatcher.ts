@@ -2,7 +2,7 @@ import { isIP, type LookupFunction } from 'node:net';
 
 import { Agent, buildConnector, errors } from 'undici';
 
-import type { SsrfGuard } from './ssrf-guard.js';
+import type { SsrfGuard } from '../ssrf/ssrf-guard.js';
 
 /** Options of {@link createGuardedDispatcher}. */
 export interface GuardedDispatcherOptions {

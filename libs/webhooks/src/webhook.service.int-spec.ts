@@ -7,10 +7,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
-import { JobDeadLetters } from '../dead-letters/job-dead-letters.js';
-import { WEBHOOK_QUEUE } from '../jobs.constants.js';
-import { JobsModule } from '../jobs.module.js';
-import { UnsafeWebhookTargetError } from './unsafe-webhook-target.error.js';
+import { JobDeadLetters, JobsModule } from '@shoal/jobs';
+import { UnsafeWebhookTargetError } from './errors/unsafe-webhook-target.error.js';
+import { WEBHOOK_QUEUE } from './webhooks.constants.js';
+import { WebhooksModule } from './webhooks.module.js';
 import { WebhookService } from './webhook.service.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -60,13 +60,12 @@ describe('WebhookService against a local receiver', () => {
       module: WebhookTestModule,
       imports: [
         ClusterModule.forRoot({ redis: REDIS_URL, postgres: DATABASE_URL, prefix, nodeId: 'w0' }),
-        JobsModule.forRoot({
-          webhooks: {
-            allowList: ['127.0.0.1'],
-            schedule: [0, 100, 100, 100],
-            timeout: 500,
-            connectTimeout: 500,
-          },
+        JobsModule.forRoot(),
+        WebhooksModule.forRoot({
+          allowList: ['127.0.0.1'],
+          schedule: [0, 100, 100, 100],
+          timeout: 500,
+          connectTimeout: 500,
         }),
       ],
     }));

@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
-import { UnrecoverableError } from 'bullmq';
-import type { JobHandler } from '../workers/worker-host.js';
+import { UnrecoverableError } from '@shoal/jobs';
+import type { JobHandler } from '@shoal/jobs/internal';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { classifyResponse, parseRetryAfter } from './retry-policy.js';
-import type { WebhookHttpClient } from './webhook-http-client.js';
+import type { WebhookHttpClients } from './webhook-http-clients.js';
 import { WebhookRetryError } from './webhook-retry.error.js';
-import { signWebhook } from './webhook-signer.js';
-import type { WebhookStore } from './webhook-store.js';
+import { signWebhook } from '../signing/webhook-signer.js';
+import type { WebhookStore } from '../endpoints/webhook-store.js';
 
 /** The data of one delivery job. */
 export interface WebhookDeliveryJob {
@@ -26,7 +26,7 @@ export interface WebhookDeliveryJob {
  */
 export function webhookDeliveryHandler(
   store: WebhookStore,
-  client: WebhookHttpClient,
+  clients: WebhookHttpClients,
   breaker: CircuitBreaker,
 ): JobHandler {
   const logger = new Logger('Shoal:Webhooks');
@@ -67,7 +67,7 @@ export function webhookDeliveryHandler(
       body: job.body,
       secrets: endpoint.secrets,
     });
-    const result = await client.post(endpoint.url, job.body, headers);
+    const result = await clients.for(endpoint.targetPolicy).post(endpoint.url, job.body, headers);
     const status = result.outcome === 'response' ? result.status : null;
     const verdict = classifyResponse(result.outcome === 'response' ? result.status : result.outcome);
     const error =

@@ -1,21 +1,24 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ClusterConnections, ClusterService } from '@shoal/cluster';
 import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
+import { JobsService } from '@shoal/jobs';
+import { JobWorkers, QueueRegistry } from '@shoal/jobs/internal';
 import type { Subscription } from 'rxjs';
 import { randomUUID } from 'node:crypto';
-import type { JobsConfig } from '../jobs-config.js';
-import { JOBS_CONFIG, WEBHOOK_QUEUE } from '../jobs.constants.js';
-import { QueueRegistry } from '../queues/queue-registry.js';
-import { WorkerHost } from '../workers/worker-host.js';
-import { CircuitBreaker } from './circuit-breaker.js';
-import { RedisEndpointVersions } from './endpoint-versions.js';
-import { RetryPolicy } from './retry-policy.js';
-import { SsrfGuard } from './ssrf-guard.js';
-import { webhookDeliveryHandler, type WebhookDeliveryJob } from './webhook-delivery.js';
-import { WebhookHttpClient } from './webhook-http-client.js';
-import { WebhookRetryError } from './webhook-retry.error.js';
-import { assertValidWebhookSecret, generateWebhookSecret } from './webhook-signer.js';
-import { WebhookStore, type WebhookAttempt, type WebhookEndpoint } from './webhook-store.js';
+import { CircuitBreaker } from './delivery/circuit-breaker.js';
+import { RetryPolicy } from './delivery/retry-policy.js';
+import { webhookDeliveryHandler, type WebhookDeliveryJob } from './delivery/webhook-delivery.js';
+import { WebhookHttpClients } from './delivery/webhook-http-clients.js';
+import { WebhookRetryError } from './delivery/webhook-retry.error.js';
+import {
+  PostgresEndpointVersions,
+  RedisEndpointVersions,
+  type EndpointVersions,
+} from './endpoints/endpoint-versions.js';
+import { WebhookStore, type WebhookAttempt, type WebhookEndpoint } from './endpoints/webhook-store.js';
+import { assertValidWebhookSecret, generateWebhookSecret } from './signing/webhook-signer.js';
+import { WEBHOOKS_CONFIG, WEBHOOK_QUEUE } from './webhooks.constants.js';
+import type { WebhooksConfig } from './webhooks-config.js';
 
 /**
  * Signed webhook delivery: one job per (message, endpoint) on the `shoal-webhooks` queue, Standard Webhooks headers,
@@ -23,50 +26,49 @@ import { WebhookStore, type WebhookAttempt, type WebhookEndpoint } from './webho
  * on every connection, and every attempt recorded.
  *
  * Guarantee: a message is delivered to each endpoint at least once, or dead-lettered with its last error, or the
- * endpoint was disabled (410); the `webhook-id` is the same on every attempt, so receivers can dedupe.
+ * endpoint was disabled (410); the `webhook-id` is the same on every attempt, so receivers can dedupe. An endpoint's
+ * SSRF policy is stored with it, so which replica delivers does not change a delivery's fate.
  */
 @Injectable()
 export class WebhookService implements OnModuleInit, OnApplicationShutdown {
-  private readonly guard: SsrfGuard;
-  private readonly client: WebhookHttpClient;
+  private readonly clients: WebhookHttpClients;
   private readonly policy: RetryPolicy;
   private readonly breaker: CircuitBreaker;
   private storeInstance?: WebhookStore;
+  private versions?: EndpointVersions;
   private dataLoss?: Subscription;
 
   constructor(
-    @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
+    @Inject(WEBHOOKS_CONFIG) private readonly config: WebhooksConfig,
     @Inject(CLUSTER_CONFIG) private readonly cluster: ClusterConfig,
     private readonly connections: ClusterConnections,
+    private readonly jobs: JobsService,
     private readonly registry: QueueRegistry,
-    private readonly workers: WorkerHost,
+    private readonly workers: JobWorkers,
     private readonly clusterService: ClusterService,
   ) {
-    const w = config.webhooks;
-    this.guard = new SsrfGuard({ allowPrivateNetworks: w.allowPrivateNetworks, allowList: w.allowList });
-    this.client = new WebhookHttpClient({
-      guard: this.guard,
-      connectTimeoutMs: w.connectTimeout,
-      timeoutMs: w.timeout,
+    this.clients = new WebhookHttpClients({
+      connectTimeoutMs: config.connectTimeout,
+      timeoutMs: config.timeout,
     });
-    this.policy = new RetryPolicy({ schedule: w.schedule });
+    this.policy = new RetryPolicy({ schedule: config.schedule });
     this.breaker = new CircuitBreaker({
-      failureThreshold: w.circuitBreaker.failureThreshold,
-      cooldownMs: w.circuitBreaker.cooldown,
+      failureThreshold: config.circuitBreaker.failureThreshold,
+      cooldownMs: config.circuitBreaker.cooldown,
     });
   }
 
   onModuleInit(): void {
-    if (!this.connections.hasPostgres || !this.connections.hasRedis) return; // webhooks need both; unused otherwise
+    this.connections.postgres('WebhooksModule (endpoints and attempts)');
     this.registry.register({
       name: WEBHOOK_QUEUE,
-      concurrency: this.config.webhooks.concurrency,
+      concurrency: this.config.concurrency,
       attempts: this.policy.maxAttempts,
     });
     this.workers.handle(
       WEBHOOK_QUEUE,
       'deliver',
-      webhookDeliveryHandler(this.store(), this.client, this.breaker),
+      webhookDeliveryHandler(this.store(), this.clients, this.breaker),
     );
     // The endpoint cache follows a Redis counter; when Redis lost its data the counter restarts, so drop the cache.
     this.dataLoss = this.clusterService.redisDataLoss$.subscribe(() => this.storeInstance?.forgetCached());
@@ -78,11 +80,13 @@ export class WebhookService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.dataLoss?.unsubscribe();
-    await this.client.close().catch(() => undefined);
+    await this.versions?.close().catch(() => undefined);
+    await this.clients.close();
   }
 
   /**
-   * Registers an endpoint; its URL is checked against the SSRF guard now (and again on every connection).
+   * Registers an endpoint; its URL is checked now against this node's SSRF policy (`allowPrivateNetworks`,
+   * `allowList`), which is stored with the endpoint and applied on every connection of every delivery, on any replica.
    * @returns the endpoint, with its `whsec_` secret (generated unless given).
    * @throws UnsafeWebhookTargetError, InvalidWebhookSecretError
    */
@@ -91,10 +95,14 @@ export class WebhookService implements OnModuleInit, OnApplicationShutdown {
     secret?: string;
     eventTypes?: string[];
   }): Promise<WebhookEndpoint> {
-    await this.guard.check(input.url);
+    const policy = {
+      allowPrivateNetworks: this.config.allowPrivateNetworks,
+      allowList: this.config.allowList,
+    };
+    await this.clients.guard(policy).check(input.url);
     const secret = input.secret ?? generateWebhookSecret();
     assertValidWebhookSecret(secret);
-    return this.store().createEndpoint(input.url, secret, input.eventTypes ?? []);
+    return this.store().createEndpoint(input.url, secret, input.eventTypes ?? [], policy);
   }
 
   /** Adds a new secret; the previous one keeps signing too until the next rotation. @returns the new secret. */
@@ -122,12 +130,11 @@ export class WebhookService implements OnModuleInit, OnApplicationShutdown {
     for (const endpoint of endpoints) {
       const deliveryId = `${webhookId}.${endpoint.id}`;
       const data: WebhookDeliveryJob = { deliveryId, endpointId: endpoint.id, webhookId, eventType, body };
-      const { queue } = this.registry.get(WEBHOOK_QUEUE);
-      await queue.add('deliver', data, {
-        jobId: this.jobId(deliveryId),
-        delay: this.policy.schedule[0],
+      await this.jobs.add(WEBHOOK_QUEUE, 'deliver', data, {
+        idempotencyKey: deliveryId,
+        delay: this.policy.schedule[0] || undefined,
         attempts: this.policy.maxAttempts,
-        backoff: { type: 'webhook' },
+        backoff: 'webhook',
       });
       ids.push(deliveryId);
     }
@@ -141,16 +148,14 @@ export class WebhookService implements OnModuleInit, OnApplicationShutdown {
     return this.store().listAttempts(filter);
   }
 
-  private jobId(deliveryId: string): string {
-    return deliveryId.replaceAll(':', '_');
-  }
-
   private store(): WebhookStore {
-    this.storeInstance ??= new WebhookStore(
-      this.connections.postgres('WebhookService'),
-      this.cluster.prefix,
-      new RedisEndpointVersions(this.connections.redis('WebhookService'), this.cluster.prefix),
-    );
+    if (!this.storeInstance) {
+      const dataSource = this.connections.postgres('WebhooksModule (endpoints and attempts)');
+      this.versions = this.connections.hasRedis
+        ? new RedisEndpointVersions(this.connections.redis(), this.cluster.prefix)
+        : new PostgresEndpointVersions(dataSource, this.cluster.prefix);
+      this.storeInstance = new WebhookStore(dataSource, this.cluster.prefix, this.versions);
+    }
     return this.storeInstance;
   }
 }

@@ -10,9 +10,20 @@ export interface WebhookEndpoint {
   readonly secrets: readonly string[];
   /** Event types it wants; empty = all. */
   readonly eventTypes: readonly string[];
+  /**
+   * The SSRF policy its deliveries run under, fixed when it was created (from the creating node's options), so every
+   * replica delivers it the same way.
+   */
+  readonly targetPolicy: WebhookTargetPolicy;
   readonly disabledAt: string | null;
   readonly disabledReason: string | null;
   readonly createdAt: string;
+}
+
+/** What private targets an endpoint may reach: see `WebhooksModuleOptions`. */
+export interface WebhookTargetPolicy {
+  readonly allowPrivateNetworks: boolean;
+  readonly allowList: readonly string[];
 }
 
 /** One delivery attempt, as recorded. */
@@ -37,6 +48,8 @@ interface EndpointRow {
   url: string;
   secrets: string[];
   event_types: string[];
+  allow_private_networks: boolean;
+  allow_list: string[];
   disabled_at: Date | null;
   disabled_reason: string | null;
   created_at: Date;
@@ -74,11 +87,17 @@ export class WebhookStore {
     this.byType.clear();
   }
 
-  async createEndpoint(url: string, secret: string, eventTypes: readonly string[]): Promise<WebhookEndpoint> {
+  async createEndpoint(
+    url: string,
+    secret: string,
+    eventTypes: readonly string[],
+    policy: WebhookTargetPolicy,
+  ): Promise<WebhookEndpoint> {
     await this.ensure();
     const rows = (await this.dataSource.query(
-      `INSERT INTO ${this.endpoints} (id, url, secrets, event_types) VALUES (gen_random_uuid(), $1, $2, $3) RETURNING *`,
-      [url, [secret], eventTypes],
+      `INSERT INTO ${this.endpoints} (id, url, secrets, event_types, allow_private_networks, allow_list)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5) RETURNING *`,
+      [url, [secret], eventTypes, policy.allowPrivateNetworks, policy.allowList],
     )) as EndpointRow[];
     await this.versions.bump();
     return this.toEndpoint(rows[0]);
@@ -238,6 +257,8 @@ export class WebhookStore {
          event_type text NOT NULL, attempt int NOT NULL, status int, outcome text NOT NULL, duration_ms int NOT NULL,
          error text, at timestamptz NOT NULL DEFAULT now())`,
       `CREATE INDEX IF NOT EXISTS webhook_attempts_webhook ON ${this.attempts} (webhook_id)`,
+      `ALTER TABLE ${this.endpoints} ADD COLUMN IF NOT EXISTS allow_private_networks boolean NOT NULL DEFAULT false,
+         ADD COLUMN IF NOT EXISTS allow_list text[] NOT NULL DEFAULT '{}'`,
     ]).catch((error: unknown) => {
       this.ready = undefined;
       throw error;
@@ -251,6 +272,7 @@ export class WebhookStore {
       url: row.url,
       secrets: row.secrets,
       eventTypes: row.event_types,
+      targetPolicy: { allowPrivateNetworks: row.allow_private_networks, allowList: row.allow_list },
       disabledAt: row.disabled_at ? row.disabled_at.toISOString() : null,
       disabledReason: row.disabled_reason,
       createdAt: row.created_at.toISOString(),
