@@ -15,6 +15,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const main = resolve(root, 'apps/sample/dist/main.js');
 const colors = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[31m'];
 const READY_TIMEOUT_MS = 60_000;
+/** A replica's graceful stop (readiness 503, the drain delay, then leaving the cluster); SIGKILL only past this. */
+const STOP_GRACE_MS = 30_000;
 
 function usage(problem) {
   console.error(`shoal demo: ${problem}`);
@@ -133,7 +135,7 @@ function stop(code = 0) {
   const deadline = setTimeout(() => {
     for (const child of running)
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }, 10_000);
+  }, STOP_GRACE_MS);
   Promise.all(
     running.map((c) =>
       c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)),
