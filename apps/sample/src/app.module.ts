@@ -22,6 +22,7 @@ import { SampleJobsController } from './jobs/sample-jobs.controller.js';
 import { SampleJobsProcessor } from './jobs/sample-jobs.processor.js';
 import { CounterController } from './counter/counter.controller.js';
 import { CounterService } from './counter/counter.service.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { CachedFlagsController } from './flags/cached-flags.controller.js';
 import { FlagsController } from './flags/flags.controller.js';
 import { FlagsService } from './flags/flags.service.js';
@@ -33,7 +34,7 @@ import { LiveGateway } from './realtime/live.gateway.js';
 import { OrderFeed } from './realtime/order-feed.handler.js';
 import { RealtimeController } from './realtime/realtime.controller.js';
 import { verifyToken } from './realtime/sample-auth.js';
-import type { SampleConfig } from './sample-config.js';
+import { SAMPLE_CONFIG, type SampleConfig } from './sample-config.js';
 import { SingletonController } from './singleton/singleton.controller.js';
 import { SingletonRuns } from './singleton/singleton-runs.service.js';
 import { OrderWebhooks } from './webhooks/order-webhooks.handler.js';
@@ -63,6 +64,7 @@ export class AppModule {
         // GET /health/live, /health/ready, /health and /metrics; readiness 503 first on SIGTERM, then the drain.
         HealthModule.forRoot(config.health),
         MessagingModule.forRoot(),
+        DashboardModule,
         JobsModule.registerQueue({
           name: 'sample-work',
           concurrency: config.jobConcurrency,
@@ -90,6 +92,7 @@ export class AppModule {
       providers: [
         // Shoal's input errors answer 400/413/429, an unreachable Redis or Postgres answers 503.
         { provide: APP_FILTER, useClass: ShoalExceptionFilter },
+        { provide: SAMPLE_CONFIG, useValue: config },
         MembershipLog,
         SingletonRuns,
         CounterService,
