@@ -45,6 +45,8 @@ export class SampleNodes {
       options.names.map((name) => ({
         name,
         script: SAMPLE_MAIN,
+        // Generous: three replicas starting at once on a loaded 2-core machine take well over 20 s.
+        readyTimeoutMs: 50_000,
         env: {
           PORT: String(ports.get(name)),
           SHOAL_NODE_ID: name,

@@ -8,11 +8,11 @@ import { JobsModule } from '@shoal/jobs';
 import { LeaderModule } from '@shoal/leader';
 import { RealtimeModule } from '@shoal/realtime';
 import { WebhooksModule } from '@shoal/webhooks';
-import { z } from 'zod';
 import { ClusterController } from './cluster/cluster.controller.js';
 import { MembershipLog } from './cluster/membership-log.service.js';
 import { SampleJobsController } from './jobs/sample-jobs.controller.js';
 import { SampleJobsProcessor } from './jobs/sample-jobs.processor.js';
+import { sampleWork } from './jobs/sample-work.queue.js';
 import { CounterController } from './counter/counter.controller.js';
 import { CounterService } from './counter/counter.service.js';
 import { CachedFlagsController } from './flags/cached-flags.controller.js';
@@ -54,12 +54,9 @@ export class AppModule {
         }),
         CacheModule.forRoot(config.cache),
         JobsModule.registerQueue({
-          name: 'sample-work',
+          ...sampleWork,
           concurrency: config.jobConcurrency,
           maxWaiting: config.jobMaxWaiting,
-          jobs: {
-            record: z.object({ key: z.string().min(1), ms: z.number().int().min(0).max(60_000).optional() }),
-          },
         }),
       ],
       controllers: [
