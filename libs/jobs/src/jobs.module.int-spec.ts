@@ -24,7 +24,7 @@ import { WorkerHost } from './workers/worker-host.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
+type Backend = 'redis' | 'postgres';
 
 const done = new Map<string, number>();
 const attempts = new Map<string, number>();
@@ -90,11 +90,16 @@ class QueueUser {
 @Module({})
 class JobsTestModule {}
 
-function node(index: number): DynamicModule {
-  return {
+/** A node on Redis + Postgres, or on Postgres alone (no Redis configured: jobs choose pg-boss by default). */
+function node(backend: Backend, prefix: string) {
+  return (index: number): DynamicModule => ({
     module: JobsTestModule,
     imports: [
-      ClusterModule.forRoot({ redis: REDIS_URL, postgres: DATABASE_URL, prefix, nodeId: `j${index}` }),
+      ClusterModule.forRoot(
+        backend === 'redis'
+          ? { redis: REDIS_URL, postgres: DATABASE_URL, prefix, nodeId: `j${index}` }
+          : { postgres: DATABASE_URL, store: 'postgres', prefix, nodeId: `j${index}` },
+      ),
       LeaderModule.forRoot(),
       EventBusModule.forRoot({ relay: { pollInterval: 200 } }),
       JobsModule.forRoot({ defaults: { attempts: 3, backoff: { delay: 20, jitter: 0.5 } } }),
@@ -102,17 +107,28 @@ function node(index: number): DynamicModule {
       JobsModule.registerQueueAsync({ name: 'echo', useFactory: () => ({ concurrency: 2 }) }),
     ],
     providers: [WorkProcessor, EchoProcessor, QueueUser],
-  };
+  });
 }
 
-describe('JobsModule (3 in-process nodes on Redis)', () => {
+const backends: [string, Backend][] = [
+  ['Redis (BullMQ)', 'redis'],
+  ['Postgres alone (pg-boss)', 'postgres'],
+];
+
+describe.each(backends)('JobsModule on %s (3 in-process nodes)', (_, backend) => {
+  const prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
   let group: InProcessCluster;
   let jobs: JobsService;
 
   beforeAll(async () => {
-    group = await InProcessCluster.start(3, node);
+    for (const map of [done, attempts]) map.clear();
+    failedEvents.length = 0;
+    replies.length = 0;
+    slowActive = 0;
+    slowFinished = 0;
+    group = await InProcessCluster.start(3, node(backend, prefix));
     jobs = group.nodes[0].app.get(JobsService);
-  }, 30_000);
+  }, 60_000);
 
   afterAll(async () => {
     await group.close();
@@ -123,6 +139,7 @@ describe('JobsModule (3 in-process nodes on Redis)', () => {
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS "${prefix}" CASCADE`);
+    await client.query(`DROP SCHEMA IF EXISTS "${prefix}_jobs" CASCADE`);
     await client.end();
   });
 
@@ -163,8 +180,10 @@ describe('JobsModule (3 in-process nodes on Redis)', () => {
     expect(dead.error).toMatch(/failing on purpose \(attempt 3\)/);
     expect(dead.stack).toMatch(/WorkProcessor/);
     expect(attempts.get('poison')).toBe(3);
-    // @OnWorkerEvent('failed') heard each failed attempt, on whichever node ran it.
-    expect(failedEvents.filter((e) => e.startsWith('poison:'))).toHaveLength(3);
+    // @OnWorkerEvent('failed') hears each failed attempt, on whichever node ran it (the last one after dead-lettering).
+    const poisonEvents = () => failedEvents.filter((e) => e.startsWith('poison:'));
+    await eventually(() => poisonEvents().length >= 3, { what: 'three failed events' });
+    expect(poisonEvents()).toHaveLength(3);
 
     attempts.delete('poison');
     expect(await deadLetters.replay('work', dead.id)).toBeDefined();
@@ -174,16 +193,21 @@ describe('JobsModule (3 in-process nodes on Redis)', () => {
     expect(await deadLetters.list('work')).toEqual([]);
   });
 
-  it('runs a WorkerHost that overrides process(job), its result kept on the BullMQ job', async () => {
+  it('runs a WorkerHost that overrides process(job); @InjectQueue gives the BullMQ Queue (Redis) or says why not', async () => {
     const queue = group.nodes[1].app.get(QueueUser).echo;
-    expect(queue).toBeInstanceOf(Queue);
     const { id } = await jobs.enqueue('echo', 'say', { say: 'hello' });
     await eventually(() => replies.includes('hello'));
-    const job = await eventually(async () => {
-      const found = await queue.getJob(id);
-      return found?.returnvalue ? found : undefined;
-    });
-    expect(job.returnvalue).toBe('HELLO');
+    if (backend === 'redis') {
+      expect(queue).toBeInstanceOf(Queue);
+      const job = await eventually(async () => {
+        const found = await queue.getJob(id);
+        return found?.returnvalue ? found : undefined;
+      });
+      expect(job.returnvalue).toBe('HELLO');
+    } else {
+      expect(() => queue.getJob(id)).toThrow(/needs the Redis backend; on Postgres use JobsService/);
+      await eventually(async () => (await jobs.counts('echo')).completed === 1, { what: 'completed' });
+    }
   });
 
   it("registers only the app's queues: no webhook queue or worker without WebhooksModule", () => {

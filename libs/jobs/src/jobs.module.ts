@@ -1,6 +1,7 @@
 import { type DynamicModule, type FactoryProvider, type ModuleMetadata, Module } from '@nestjs/common';
 import { ClusterConnections } from '@shoal/cluster';
 import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
+import { Queue } from 'bullmq';
 import { createJobsBackend } from './backend/create-backend.js';
 import { JOBS_BACKEND, type JobsBackend } from './backend/jobs-backend.js';
 import { JobDeadLetters } from './dead-letters/job-dead-letters.js';
@@ -94,7 +95,10 @@ export class JobsModule extends JobsConfigurableModule {
   }
 }
 
-/** The BullMQ queue when the backend has one; on others a proxy that explains what to use instead. */
+/**
+ * The BullMQ queue when the backend has one; on others an object whose every method throws the reason (the app still
+ * starts: a processor module may inject a queue it only uses on Redis).
+ */
 function backendQueue(backend: JobsBackend, name: string): unknown {
   try {
     return backend.bullQueue(name);
@@ -104,8 +108,12 @@ function backendQueue(backend: JobsBackend, name: string): unknown {
       {},
       {
         get: (_target, property) => {
-          if (property === 'then') return undefined;
-          throw new Error(message);
+          // Only BullMQ's own members throw: Nest's lifecycle probing (`onModuleInit`…) finds nothing.
+          if (typeof property !== 'string' || property === 'constructor' || !(property in Queue.prototype))
+            return undefined;
+          return () => {
+            throw new Error(message);
+          };
         },
       },
     );

@@ -78,7 +78,7 @@ export class JobsService {
         options.priority,
       );
       const [envelope] = await this.bus.publish(request, { manager: options.manager });
-      return { id: jobIdFor(options.idempotencyKey ?? envelope.id) };
+      return { id: this.backend.jobId(jobIdFor(options.idempotencyKey ?? envelope.id)) };
     }
     return this.add(queueName, name, checked, options);
   }

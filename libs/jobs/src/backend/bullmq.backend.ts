@@ -55,6 +55,10 @@ export class BullmqBackend implements JobsBackend {
     return this.get(name).queue;
   }
 
+  jobId(jobId: string): string {
+    return jobId;
+  }
+
   async add(queue: string, name: string, data: unknown, options: AddJobOptions): Promise<string> {
     const job = await this.get(queue).queue.add(name, data, {
       jobId: options.jobId,

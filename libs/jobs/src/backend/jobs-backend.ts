@@ -49,7 +49,9 @@ export interface JobsBackend {
   register(options: QueueOptions): void;
   /** The BullMQ `Queue` of `name` (`@InjectQueue`); throws on backends without one. */
   bullQueue(name: string): Queue;
-  /** @returns the job id (the given `jobId` when the job already existed). */
+  /** The id a job added with `jobId` has on this backend. */
+  jobId(jobId: string): string;
+  /** @returns the job id (the given `jobId`'s when the job already existed). */
   add(queue: string, name: string, data: unknown, options: AddJobOptions): Promise<string>;
   /** Jobs waiting or delayed (what `maxWaiting` bounds). */
   waiting(queue: string): Promise<number>;
