@@ -30,6 +30,8 @@ const done = new Map<string, number>();
 const attempts = new Map<string, number>();
 const failedEvents: string[] = [];
 const replies: unknown[] = [];
+const gates: (() => void)[] = [];
+const priorityOrder: number[] = [];
 let slowActive = 0;
 let slowFinished = 0;
 
@@ -81,6 +83,16 @@ class EchoProcessor extends WorkerHost {
   }
 }
 
+/** One job at a time per node; `gate` jobs hold their node's worker until released. */
+@Processor('prio')
+@Injectable()
+class PriorityProcessor extends WorkerHost {
+  override async process(job: Job<{ p?: number }>): Promise<void> {
+    if (job.name === 'gate') await new Promise<void>((release) => gates.push(release));
+    else priorityOrder.push(job.data.p ?? 0);
+  }
+}
+
 /** `@InjectQueue` gives the queue's BullMQ `Queue`. */
 @Injectable()
 class QueueUser {
@@ -105,8 +117,9 @@ function node(backend: Backend, prefix: string) {
       JobsModule.forRoot({ defaults: { attempts: 3, backoff: { delay: 20, jitter: 0.5 } } }),
       JobsModule.registerQueue(work, { name: 'bounded', maxWaiting: 5 }),
       JobsModule.registerQueueAsync({ name: 'echo', useFactory: () => ({ concurrency: 2 }) }),
+      JobsModule.registerQueue({ name: 'prio', concurrency: 1 }),
     ],
-    providers: [WorkProcessor, EchoProcessor, QueueUser],
+    providers: [WorkProcessor, EchoProcessor, PriorityProcessor, QueueUser],
   });
 }
 
@@ -124,6 +137,8 @@ describe.each(backends)('JobsModule on %s (3 in-process nodes)', (_, backend) =>
     for (const map of [done, attempts]) map.clear();
     failedEvents.length = 0;
     replies.length = 0;
+    gates.length = 0;
+    priorityOrder.length = 0;
     slowActive = 0;
     slowFinished = 0;
     group = await InProcessCluster.start(3, node(backend, prefix));
@@ -215,7 +230,26 @@ describe.each(backends)('JobsModule on %s (3 in-process nodes)', (_, backend) =>
       .get(QueueRegistry)
       .all()
       .map((q) => q.name);
-    expect(names.sort()).toEqual(['bounded', 'echo', 'work']);
+    expect(names.sort()).toEqual(['bounded', 'echo', 'prio', 'work']);
+  });
+
+  it('holds a delayed job back until its delay has passed', async () => {
+    await jobs.enqueue(work, 'count', { key: 'later' }, { delay: 1500 });
+    expect((await jobs.counts(work)).delayed).toBeGreaterThanOrEqual(1);
+    expect(done.has('later')).toBe(false);
+    await eventually(() => done.get('later') === 1, { what: 'the delayed job', timeoutMs: 10_000 });
+  });
+
+  it('runs waiting jobs by priority, 1 first', async () => {
+    // Every node's single worker slot is held by a gate job; the prioritized jobs queue up behind them.
+    await Promise.all([1, 2, 3].map(() => jobs.enqueue('prio', 'gate', {})));
+    await eventually(() => gates.length === 3, { what: 'three gates held' });
+    for (const p of [3, 1, 2]) await jobs.enqueue('prio', 'p', { p }, { priority: p });
+    expect((await jobs.counts('prio')).waiting).toBe(3);
+    gates.shift()?.(); // one node runs them all, in priority order
+    await eventually(() => priorityOrder.length === 3, { what: 'three prioritized jobs' });
+    expect(priorityOrder).toEqual([1, 2, 3]);
+    for (const release of gates.splice(0)) release();
   });
 
   it('refuses invalid data and unknown job names at enqueue, typed queues at compile time too', async () => {
