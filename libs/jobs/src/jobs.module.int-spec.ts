@@ -109,8 +109,8 @@ function node(backend: Backend, prefix: string) {
     imports: [
       ClusterModule.forRoot(
         backend === 'redis'
-          ? { redis: REDIS_URL, postgres: DATABASE_URL, prefix, nodeId: `j${index}` }
-          : { postgres: DATABASE_URL, store: 'postgres', prefix, nodeId: `j${index}` },
+          ? { redis: REDIS_URL, postgres: DATABASE_URL, prefix, nodeId: `${prefix}-j${index}` }
+          : { postgres: DATABASE_URL, store: 'postgres', prefix, nodeId: `${prefix}-j${index}` },
       ),
       LeaderModule.forRoot(),
       EventBusModule.forRoot({ relay: { pollInterval: 200 } }),
@@ -167,6 +167,23 @@ describe.each(backends)('JobsModule on %s (3 in-process nodes)', (_, backend) =>
     await new Promise((r) => setTimeout(r, 300));
     expect([...done.values()].every((n) => n === 1)).toBe(true);
   }, 90_000);
+
+  it('keeps each node within its Postgres budget: the pool (5) and one LISTEN connection, jobs included', async () => {
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ name: string; n: number }>(
+        `SELECT application_name AS name, count(*)::int AS n FROM pg_stat_activity
+         WHERE application_name LIKE $1 GROUP BY 1`,
+        [`shoal:${prefix}-j%`],
+      );
+      console.log(`${backend}: Postgres connections per node after 5,000 jobs: ${JSON.stringify(rows)}`);
+      expect(rows).toHaveLength(3);
+      for (const row of rows) expect(row.n).toBeLessThanOrEqual(6);
+    } finally {
+      await client.end();
+    }
+  });
 
   it('enqueues one job for one idempotency key', async () => {
     const first = await jobs.enqueue(work, 'count', { key: 'once' }, { idempotencyKey: 'order-42:receipt' });
