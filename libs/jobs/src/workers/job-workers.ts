@@ -18,7 +18,7 @@ import type { JobsConfig } from '../jobs-config.js';
 import { JOBS_CONFIG } from '../jobs.constants.js';
 import { QueueRegistry } from '../queues/queue-registry.js';
 import type { Job } from './job.js';
-import { WorkerHost } from './worker-host.js';
+import { WorkerHost, bindProcessHandlers } from './worker-host.js';
 
 /** A function that runs every job of a queue (Shoal's own queues register one with `handle`). */
 export type JobHandler = (job: Job, control: JobControl) => unknown;
@@ -93,7 +93,7 @@ export class JobWorkers implements OnModuleInit, OnApplicationBootstrap, BeforeA
       if (!instance || typeof queue !== 'string' || !wrapper.isDependencyTreeStatic()) continue;
       const dispatch = byInstance.get(instance);
       if (instance instanceof WorkerHost) {
-        instance.handlers = dispatch ?? new Map();
+        bindProcessHandlers(instance, dispatch ?? new Map());
         this.claim(queue, (job) => instance.process(job), problems, wrapper.name);
       } else if (dispatch) {
         this.claim(queue, (job) => dispatchByName(dispatch, job), problems, wrapper.name);
