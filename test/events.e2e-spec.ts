@@ -16,7 +16,12 @@ interface Order {
   handledBy: string | null;
 }
 
-describe('events across sample processes', () => {
+const stores = [
+  ['Redis', 'redis'],
+  ['Postgres alone', 'postgres-only'],
+] as const;
+
+describe.each(stores)('events across sample processes, on %s', (_name, store) => {
   let nodes: SampleNodes | undefined;
 
   afterEach(async () => {
@@ -26,7 +31,7 @@ describe('events across sample processes', () => {
 
   it('delivers a committed order event once per group handler and once per node to broadcast; never a rolled-back one', async () => {
     const names = ['alpha', 'bravo', 'charlie'];
-    nodes = await SampleNodes.start({ names, store: 'redis' });
+    nodes = await SampleNodes.start({ names, store });
     const placed = await nodes.request<{ order: Order; eventId: string }>(
       'alpha',
       '/orders',
@@ -66,7 +71,7 @@ describe('events across sample processes', () => {
     // alpha and bravo publish (no relay); charlie relays and consumes; delta consumes.
     nodes = await SampleNodes.start({
       names,
-      store: 'redis',
+      store,
       envFor: (name) => ({ SHOAL_RELAY: name === 'charlie' ? 'all' : 'off' }),
     });
     const publishers = ['alpha', 'bravo'].map(async (name) => {

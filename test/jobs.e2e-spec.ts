@@ -14,7 +14,7 @@ const names = ['alpha', 'bravo', 'charlie'];
 
 const backends: [string, Record<string, string>][] = [
   ['BullMQ on Redis', { SHOAL_JOBS_BACKEND: 'redis' }],
-  ['pg-boss on Postgres', { SHOAL_JOBS_BACKEND: 'postgres' }],
+  ['pg-boss on Postgres alone', { SHOAL_JOBS_BACKEND: 'postgres' }],
 ];
 
 describe.each(backends)('jobs across sample processes, on %s', (backendName, backendEnv) => {
@@ -26,7 +26,7 @@ describe.each(backends)('jobs across sample processes, on %s', (backendName, bac
   }, 60_000);
 
   it('5,000 jobs run once each across the nodes; a worker SIGKILLed mid-batch loses none', async () => {
-    const store = backendEnv.SHOAL_JOBS_BACKEND === 'postgres' ? 'postgres' : 'redis';
+    const store = backendEnv.SHOAL_JOBS_BACKEND === 'postgres' ? 'postgres-only' : 'redis';
     nodes = await SampleNodes.start({
       names,
       store,
@@ -70,7 +70,7 @@ describe.each(backends)('jobs across sample processes, on %s', (backendName, bac
   it('SIGTERM with 50 slow jobs active: all 50 finish, no "Connection is closed"', async () => {
     nodes = await SampleNodes.start({
       names: ['alpha', 'bravo'],
-      store: backendEnv.SHOAL_JOBS_BACKEND === 'postgres' ? 'postgres' : 'redis',
+      store: backendEnv.SHOAL_JOBS_BACKEND === 'postgres' ? 'postgres-only' : 'redis',
       env: backendEnv,
       envFor: (name): Record<string, string> =>
         name === 'bravo' ? { SHOAL_WORKERS: 'false' } : { JOBS_CONCURRENCY: '50' },

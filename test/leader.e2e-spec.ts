@@ -16,7 +16,12 @@ interface Run {
   endedAt: string;
 }
 
-describe('leader election across 3 sample processes', () => {
+const stores = [
+  ['Redis', 'redis'],
+  ['Postgres alone', 'postgres-only'],
+] as const;
+
+describe.each(stores)('leader election across 3 sample processes, on %s', (_name, store) => {
   let nodes: SampleNodes | undefined;
 
   afterEach(async () => {
@@ -25,7 +30,7 @@ describe('leader election across 3 sample processes', () => {
   }, 30_000);
 
   it('has exactly one leader; SIGTERM hands over before the TTL could expire, SIGKILL after it, tokens growing', async () => {
-    nodes = await SampleNodes.start({ names, store: 'redis' });
+    nodes = await SampleNodes.start({ names, store });
     const first = await nodes.timeUntilLeader(names, 5000);
     const views = await Promise.all(names.map((n) => nodes!.view(n)));
     for (const view of views) expect(view?.leader?.id).toBe(first.leader.id);
@@ -48,7 +53,7 @@ describe('leader election across 3 sample processes', () => {
   }, 60_000);
 
   it('a leader paused past its TTL is deposed, hears it on resume, and its late fenced write is refused', async () => {
-    nodes = await SampleNodes.start({ names, store: 'redis' });
+    nodes = await SampleNodes.start({ names, store });
     const { leader: old } = await nodes.timeUntilLeader(names, 5000);
     const others = names.filter((n) => n !== old.id);
 
@@ -88,7 +93,7 @@ describe('leader election across 3 sample processes', () => {
   it('a @Singleton() @Interval(100) task never overlaps across terms, through a SIGKILL of the leader', async () => {
     nodes = await SampleNodes.start({
       names,
-      store: 'redis',
+      store,
       env: { SINGLETON_INTERVAL_MS: '100', SINGLETON_WORK_MS: '30' },
     });
     const started = Date.now();
@@ -118,7 +123,7 @@ describe('leader election across 3 sample processes', () => {
   }, 60_000);
 
   it('@WithLock keeps 1,000 read-modify-write increments from 3 processes exact', async () => {
-    nodes = await SampleNodes.start({ names, store: 'redis' });
+    nodes = await SampleNodes.start({ names, store });
     const shares = [334, 333, 333];
     await Promise.all(
       names.map((n, i) => nodes!.request(n, `/counter/increment?times=${shares[i]}`, 'POST', 120_000)),

@@ -161,4 +161,30 @@ describe('committed orders survive a store that loses its data or goes away', ()
       `postgres restarted: ${load.accepted.length} accepted, statuses ${JSON.stringify(load.statusCounts)}`,
     );
   }, 240_000);
+
+  it('on Postgres alone, Postgres SIGKILLed and restarted under 3 replicas: they recover without a restart, every accepted order handled and its webhook delivered', async () => {
+    postgres = await PostgresServer.start();
+    receiver = new Receiver();
+    const url = await receiver.start();
+    nodes = await SampleNodes.start({ names, store: 'postgres-only', databaseUrl: postgres.url });
+    await nodes.request('alpha', '/webhooks/endpoints', 'POST', 10_000, { url });
+    const pids = names.map((n) => nodes!.node(n).pid);
+    const load = new OrderLoad(nodes, names);
+    await acceptMore(load, 60, 'orders accepted before the fault');
+    await postgres.kill();
+    await eventually(() => (load.statuses.get(503) ?? 0) > 0, { what: 'a 503 while Postgres is down' });
+    await sleep(OUTAGE_MS);
+    await postgres.restart();
+    await acceptMore(load, 60, 'orders accepted after the restart');
+    await load.stop();
+    await expectEveryOrderHandled(nodes, load);
+    await expectEveryWebhook(receiver, load);
+    expect({ statuses: Object.keys(load.statusCounts).sort(), samples: [...load.samples] }).toMatchObject({
+      statuses: ['201', '503'],
+    });
+    expect(names.map((n) => nodes!.node(n).pid)).toEqual(pids);
+    console.log(
+      `postgres-only, postgres restarted: ${load.accepted.length} accepted, statuses ${JSON.stringify(load.statusCounts)}`,
+    );
+  }, 300_000);
 });

@@ -31,7 +31,8 @@ export class SampleNodes {
 
   static async start(options: {
     names: string[];
-    store: 'redis' | 'postgres';
+    /** Membership/leases store; `postgres-only` also leaves Redis out: every module runs on Postgres alone. */
+    store: 'redis' | 'postgres' | 'postgres-only';
     env?: Record<string, string>;
     /** Extra environment of one node. */
     envFor?: (name: string) => Record<string, string>;
@@ -48,8 +49,8 @@ export class SampleNodes {
       PORT: String(port),
       SHOAL_NODE_ID: name,
       SHOAL_PREFIX: prefix,
-      SHOAL_STORE: options.store,
-      REDIS_URL: redisUrl,
+      SHOAL_STORE: options.store === 'postgres-only' ? 'postgres' : options.store,
+      REDIS_URL: options.store === 'postgres-only' ? '' : redisUrl,
       DATABASE_URL: databaseUrl,
       NO_COLOR: '1',
       WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',

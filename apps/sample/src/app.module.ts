@@ -44,6 +44,8 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
 @Module({})
 export class AppModule {
   static forConfig(config: SampleConfig): DynamicModule {
+    // Sharded accounts ride on Redis Streams: on Postgres alone the sample runs without them.
+    const accounts = config.cluster.redis !== undefined;
     return {
       module: AppModule,
       imports: [
@@ -63,7 +65,7 @@ export class AppModule {
         CacheModule.forRoot(config.cache),
         // GET /health/live, /health/ready, /health and /metrics; readiness 503 first on SIGTERM, then the drain.
         HealthModule.forRoot(config.health),
-        MessagingModule.forRoot(),
+        ...(accounts ? [MessagingModule.forRoot()] : []),
         DashboardModule,
         JobsModule.registerQueue({
           ...sampleWork,
@@ -82,9 +84,7 @@ export class AppModule {
         RealtimeController,
         FlagsController,
         CachedFlagsController,
-        AccountsController,
-        ShardsController,
-        AccountEntity,
+        ...(accounts ? [AccountsController, ShardsController, AccountEntity] : []),
       ],
       providers: [
         // Shoal's input errors answer 400/413/429, an unreachable Redis or Postgres answers 503.
@@ -101,8 +101,7 @@ export class AppModule {
         OrderFeed,
         { provide: SAMPLE_AUTH_SECRET, useValue: config.realtime.authSecret },
         FlagsService,
-        AccountsStore,
-        AccountStats,
+        ...(accounts ? [AccountsStore, AccountStats] : []),
       ],
     };
   }

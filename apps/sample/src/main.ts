@@ -10,8 +10,10 @@ async function bootstrap(): Promise<void> {
   const config = readSampleConfig();
   const app = await NestFactory.create(AppModule.forConfig(config), { bufferLogs: false });
   app.enableShutdownHooks();
-  MessagingModule.connect(app);
-  await app.startAllMicroservices();
+  if (config.cluster.redis !== undefined) {
+    MessagingModule.connect(app);
+    await app.startAllMicroservices();
+  }
   await app.listen(config.port, '0.0.0.0');
   const self = app.get(ClusterService).self;
   // One machine-readable line for scripts and tests.

@@ -42,8 +42,8 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
 }
 
 /**
- * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL`, `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
- * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT`, `SHOAL_LEASE_TTL` and `SHOAL_RELAY`
+ * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL` (unset: Postgres only), `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
+ * (`redis` | `postgres`; default `redis` when `REDIS_URL` is set), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT`, `SHOAL_LEASE_TTL` and `SHOAL_RELAY`
  * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `SHOAL_JOBS_BACKEND`
  * (`redis` | `postgres`; default: `redis` when Redis is configured), `JOBS_CONCURRENCY`, `JOBS_MAX_WAITING`,
  * `SHOAL_JOBS_LOCK_DURATION`, `SINGLETON_INTERVAL_MS` (default 1000), `SINGLETON_WORK_MS` (default 20) and
@@ -55,7 +55,10 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
  * drain delay and in-flight grace, HealthModule's defaults when unset).
  */
 export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
-  const store = (env.SHOAL_STORE ?? 'redis') as ClusterModuleOptions['store'];
+  // No Redis configured: the whole sample runs on Postgres alone (membership, leases, locks, events, jobs, sockets,
+  // cache invalidation); only the sharded accounts need Redis and are left out.
+  const redis = env.REDIS_URL || undefined;
+  const store = (env.SHOAL_STORE || (redis ? 'redis' : 'postgres')) as ClusterModuleOptions['store'];
   const lockDuration = optionalNumber(env, 'SHOAL_JOBS_LOCK_DURATION');
   return {
     port: optionalNumber(env, 'PORT') ?? 3000,
@@ -64,7 +67,7 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
       workMs: optionalNumber(env, 'SINGLETON_WORK_MS') ?? 20,
     },
     cluster: {
-      redis: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      redis,
       postgres: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
       store,
       nodeId: env.SHOAL_NODE_ID || undefined,
