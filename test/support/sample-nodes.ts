@@ -56,6 +56,8 @@ export class SampleNodes {
       DATABASE_URL: databaseUrl,
       NO_COLOR: '1',
       WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
+      // No load balancer to drain in most tests: a SIGTERM hands over at once (health tests set their own).
+      SHOAL_DRAIN_DELAY: '0',
       ...options.env,
       ...options.envFor?.(name),
     });
@@ -198,6 +200,7 @@ export class SampleNodes {
     try {
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}" CASCADE`);
+      await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}_jobs" CASCADE`);
     } catch {
       // likewise
     } finally {

@@ -1,4 +1,4 @@
-export { JobsModule } from './jobs.module.js';
+export { JobsModule, type RegisterQueueAsyncOptions } from './jobs.module.js';
 export type { JobsModuleAsyncOptions } from './jobs.module-definition.js';
 export {
   JOBS_DEFAULTS,
@@ -6,30 +6,30 @@ export {
   type JobRetryOptions,
   type QueueOptions,
 } from './jobs-options.js';
-export { resolveJobsConfig, type JobsConfig } from './jobs-config.js';
-export { JOBS_CONFIG, WEBHOOK_QUEUE } from './jobs.constants.js';
+export { JOBS_CONFIG } from './jobs.constants.js';
+export type { JobsConfig } from './jobs-config.js';
 export { JobsService, type EnqueueOptions } from './jobs.service.js';
-export { QueueRegistry, type RegisteredQueue } from './queues/queue-registry.js';
+export type { JobCounts } from './backend/jobs-backend.js';
+export {
+  defineQueue,
+  type QueueDefinition,
+  type JobSchemas,
+  type JobNameOf,
+  type JobInputOf,
+  type JobDataOf,
+} from './queues/queue-definition.js';
 export { queueToken } from './queues/queue.token.js';
-export { Processor, Process } from './decorators/processor.decorators.js';
-export type { JobContext } from './workers/job-context.js';
-export { WorkerHost, type JobHandler } from './workers/worker-host.js';
-export { JobDeadLetters, type DeadJob } from './dead-letters/job-dead-letters.js';
+export { Processor } from './decorators/processor.decorator.js';
+export { Process } from './decorators/process.decorator.js';
+export { OnWorkerEvent, type WorkerEvent } from './decorators/on-worker-event.decorator.js';
+export { InjectQueue } from './decorators/inject-queue.decorator.js';
+export { WorkerHost } from './workers/worker-host.js';
+export type { Job, JobOf } from './workers/job.js';
+export { JobDeadLetters } from './dead-letters/job-dead-letters.js';
+export type { DeadJob } from './dead-letters/dead-job.js';
 export { jobIdFor } from './job-ids.js';
 export { QueueFullError } from './errors/queue-full.error.js';
 export { JobValidationError } from './errors/job-validation.error.js';
 export { UnknownQueueError } from './errors/unknown-queue.error.js';
 export { InvalidJobsOptionsError } from './errors/invalid-jobs-options.error.js';
-export { WebhookService } from './webhooks/webhook.service.js';
-export type { WebhookEndpoint, WebhookAttempt } from './webhooks/webhook-store.js';
-export { UnsafeWebhookTargetError } from './webhooks/unsafe-webhook-target.error.js';
-export { SsrfGuard, type SsrfGuardOptions } from './webhooks/ssrf-guard.js';
-export { signWebhook, generateWebhookSecret, InvalidWebhookSecretError } from './webhooks/webhook-signer.js';
-export {
-  RetryPolicy,
-  classifyResponse,
-  parseRetryAfter,
-  DEFAULT_RETRY_SCHEDULE_MS,
-} from './webhooks/retry-policy.js';
-export { CircuitBreaker } from './webhooks/circuit-breaker.js';
-export { WebhookHttpClient } from './webhooks/webhook-http-client.js';
+export { UnrecoverableError } from 'bullmq';

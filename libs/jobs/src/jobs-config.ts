@@ -9,21 +9,15 @@ export interface JobsConfig {
   readonly backoff: { readonly delay: number; readonly jitter: number };
   readonly keepCompleted: number;
   readonly keepFailed: number;
+  /** Chosen by `createJobsBackend` when not set. */
+  readonly backend?: 'redis' | 'postgres';
+  readonly postgres: { readonly pollInterval: number };
   readonly workers: boolean;
   readonly shutdownGracePeriod: number;
   readonly stalled: {
     readonly lockDuration: number;
     readonly stalledInterval: number;
     readonly maxStalledCount: number;
-  };
-  readonly webhooks: {
-    readonly allowPrivateNetworks: boolean;
-    readonly allowList: readonly string[];
-    readonly concurrency: number;
-    readonly connectTimeout: number;
-    readonly timeout: number;
-    readonly schedule: readonly number[];
-    readonly circuitBreaker: { readonly failureThreshold: number; readonly cooldown: number };
   };
 }
 
@@ -43,6 +37,8 @@ const optionsSchema = z.strictObject({
   defaults: z
     .strictObject({ ...retry, keepCompleted: count.optional(), keepFailed: count.optional() })
     .optional(),
+  backend: z.enum(['redis', 'postgres']).optional(),
+  postgres: z.strictObject({ pollInterval: ms.optional() }).optional(),
   workers: z.boolean().optional(),
   shutdownGracePeriod: z.number().int().nonnegative().optional(),
   stalled: z
@@ -50,19 +46,6 @@ const optionsSchema = z.strictObject({
       lockDuration: ms.optional(),
       stalledInterval: ms.optional(),
       maxStalledCount: count.optional(),
-    })
-    .optional(),
-  webhooks: z
-    .strictObject({
-      allowPrivateNetworks: z.boolean().optional(),
-      allowList: z.array(z.string().min(1)).optional(),
-      concurrency: count.optional(),
-      connectTimeout: ms.optional(),
-      timeout: ms.optional(),
-      schedule: z.array(z.number().int().nonnegative()).min(1, 'needs at least one attempt').optional(),
-      circuitBreaker: z
-        .strictObject({ failureThreshold: count.optional(), cooldown: ms.optional() })
-        .optional(),
     })
     .optional(),
 });
@@ -93,24 +76,16 @@ export function resolveJobsConfig(options: JobsModuleOptions = {}): JobsConfig {
       `forRoot: \`stalled.stalledInterval\` (${stalled.stalledInterval}) must not exceed \`stalled.lockDuration\` (${stalled.lockDuration})`,
     ]);
   }
-  const w = options.webhooks ?? {};
   return {
     attempts: options.defaults?.attempts ?? d.attempts,
     backoff: { ...d.backoff, ...options.defaults?.backoff },
     keepCompleted: options.defaults?.keepCompleted ?? d.keepCompleted,
     keepFailed: options.defaults?.keepFailed ?? d.keepFailed,
+    backend: options.backend,
+    postgres: { ...d.postgres, ...options.postgres },
     workers: options.workers ?? true,
     shutdownGracePeriod: options.shutdownGracePeriod ?? d.shutdownGracePeriod,
     stalled,
-    webhooks: {
-      allowPrivateNetworks: w.allowPrivateNetworks ?? false,
-      allowList: w.allowList ?? [],
-      concurrency: w.concurrency ?? d.webhooks.concurrency,
-      connectTimeout: w.connectTimeout ?? d.webhooks.connectTimeout,
-      timeout: w.timeout ?? d.webhooks.timeout,
-      schedule: w.schedule ?? d.webhooks.schedule,
-      circuitBreaker: { ...d.webhooks.circuitBreaker, ...w.circuitBreaker },
-    },
   };
 }
 

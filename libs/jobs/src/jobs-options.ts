@@ -17,32 +17,24 @@ export interface JobsModuleOptions {
     /** Failed jobs kept (count). Default 5000. */
     keepFailed?: number;
   };
+  /**
+   * Where jobs live: `redis` (BullMQ) or `postgres` (pg-boss, over the ClusterModule's pool and LISTEN connection).
+   * Default: `redis` when ClusterModule has Redis, else `postgres`.
+   */
+  backend?: 'redis' | 'postgres';
+  /** The Postgres backend: how often idle workers poll (NOTIFY wakes them at once on enqueue). Default 500. */
+  postgres?: { pollInterval?: number };
   /** `false` for replicas that only enqueue (API nodes): no worker runs here. Default true. */
   workers?: boolean;
   /** At shutdown, how long active jobs get to finish before their workers are forced closed. Default 30000. */
   shutdownGracePeriod?: number;
   /**
-   * Stalled-job detection (BullMQ): a worker holds a lock on each active job, renewed every `lockDuration / 2`;
-   * a job whose lock expired (its worker died or its event loop is blocked) is moved back to waiting at the next
-   * check, every `stalledInterval`. Default 15000 / 5000: a killed worker's jobs restart within ~20 s.
+   * Stalled-job detection: a worker holds a lock on each active job, renewed every `lockDuration / 2`; a job whose
+   * lock expired (its worker died or its event loop is blocked) is moved back to waiting at the next check, every
+   * `stalledInterval`. Default 15000 / 5000: a killed worker's jobs restart within ~20 s. On Postgres the lock is the
+   * job's pg-boss expiry (whole seconds), renewed the same way, checked by pg-boss maintenance.
    */
   stalled?: { lockDuration?: number; stalledInterval?: number; maxStalledCount?: number };
-  /** Webhook delivery (`WebhookService`). */
-  webhooks?: {
-    /** Allow private, loopback and link-local targets (development and tests only). Default false. */
-    allowPrivateNetworks?: boolean;
-    /** Host names or CIDRs always allowed, e.g. `['127.0.0.1/32']`. */
-    allowList?: string[];
-    /** Concurrent deliveries per node. Default 200. */
-    concurrency?: number;
-    /** Connect / total timeout of one attempt. Default 5000 / 15000. */
-    connectTimeout?: number;
-    timeout?: number;
-    /** Delays before attempts 1..n (ms). Default: 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
-    schedule?: number[];
-    /** Consecutive failures that open an endpoint's circuit, and how long it stays open. Default 5 / 30000. */
-    circuitBreaker?: { failureThreshold?: number; cooldown?: number };
-  };
 }
 
 /** Options of `JobsModule.registerQueue()`. */
@@ -67,12 +59,6 @@ export const JOBS_DEFAULTS = {
   keepFailed: 5000,
   concurrency: 10,
   shutdownGracePeriod: 30_000,
+  postgres: { pollInterval: 500 },
   stalled: { lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: 1 },
-  webhooks: {
-    concurrency: 200,
-    connectTimeout: 5_000,
-    timeout: 15_000,
-    schedule: [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
-    circuitBreaker: { failureThreshold: 5, cooldown: 30_000 },
-  },
 } as const;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent, type EventContext } from '@shoal/events';
-import { WebhookService } from '@shoal/jobs';
+import { WebhookService } from '@shoal/webhooks';
 import { OrderPlaced } from '../orders/order-placed.event.js';
 
 /** One signed `order.placed` delivery per endpoint; the event id is the `webhook-id`, so redeliveries dedupe. */

@@ -4,7 +4,7 @@ import {
   UnsafeWebhookTargetError,
   WebhookService,
   type WebhookAttempt,
-} from '@shoal/jobs';
+} from '@shoal/webhooks';
 import { z } from 'zod';
 
 const createEndpoint = z.strictObject({

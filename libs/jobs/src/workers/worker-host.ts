@@ -1,169 +1,35 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-  type OnModuleInit,
-} from '@nestjs/common';
-import { DecoratedMethodExplorer, withTimeout } from '@shoal/cluster/internal';
-import { DelayedError, UnrecoverableError, Worker, type BackoffStrategy, type Job } from 'bullmq';
-import { JobDeadLetters } from '../dead-letters/job-dead-letters.js';
-import { Process, Processor } from '../decorators/processor.decorators.js';
-import { InvalidJobsOptionsError } from '../errors/invalid-jobs-options.error.js';
-import type { JobsConfig } from '../jobs-config.js';
-import { JOBS_CONFIG } from '../jobs.constants.js';
-import { QueueRegistry } from '../queues/queue-registry.js';
-import type { JobContext } from './job-context.js';
+import { UnrecoverableError } from 'bullmq';
+import type { Job } from './job.js';
 
-/** The context of one running job (a class: no closures allocated per job on the hot path). */
-class RunningJob {
-  readonly id: string;
-  readonly name: string;
+type Handlers = ReadonlyMap<string, (job: Job) => unknown>;
 
-  constructor(
-    private readonly job: Job,
-    readonly queue: string,
-    readonly attempt: number,
-    readonly maxAttempts: number,
-    private readonly token: string | undefined,
-  ) {
-    this.id = String(job.id);
-    this.name = job.name;
-  }
+/** The `@Process` methods of each processor by job name (`*`: any other), set by Shoal at start-up. */
+const processHandlers = new WeakMap<object, Handlers>();
 
-  /** Runs the job again in `ms` without spending an attempt. */
-  async postpone(ms: number): Promise<never> {
-    await this.job.moveToDelayed(Date.now() + ms, this.token);
-    throw new DelayedError();
-  }
+/** @internal Binds a processor's `@Process` methods for the default `process`. */
+export function bindProcessHandlers(host: object, handlers: Handlers): void {
+  processHandlers.set(host, handlers);
 }
 
-/** A function that runs one job. */
-export type JobHandler = (
-  data: unknown,
-  context: JobContext & { postpone(ms: number): Promise<never> },
-) => unknown;
-
 /**
- * Runs the workers of this node: one BullMQ `Worker` per queue that has `@Process()` methods (or an internal
- * handler), with the queue's concurrency and rate limit. At shutdown, workers stop fetching and active jobs get
- * `shutdownGracePeriod` to finish *before* any queue or connection closes; a job still running then is left to
- * BullMQ's stalled-job recovery (another node picks it up).
+ * The base class of a `@Processor`, shaped like `@nestjs/bullmq`'s: implement `process(job)` for every job of the
+ * queue, or leave it and give methods `@Process('name')`, which this default `process` dispatches to by job name.
+ *
+ * Guarantee: a job is processed at least once or dead-lettered with its error (never silently lost); a job can run
+ * twice when a worker dies mid-job, so make `process` idempotent.
  */
-@Injectable()
-export class WorkerHost implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('Shoal:Jobs');
-  private readonly handlers = new Map<string, Map<string, JobHandler>>();
-  private readonly backoffs = new Map<string, BackoffStrategy>();
-  private readonly workers: Worker[] = [];
-
-  constructor(
-    @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
-    private readonly registry: QueueRegistry,
-    private readonly explorer: DecoratedMethodExplorer,
-    private readonly deadLetters: JobDeadLetters,
-  ) {}
-
-  /** Registers a handler outside the decorators (used by Shoal's own queues). */
-  handle(queue: string, name: string, handler: JobHandler): void {
-    let byName = this.handlers.get(queue);
-    if (!byName) this.handlers.set(queue, (byName = new Map()));
-    byName.set(name, handler);
-  }
-
-  /** A custom backoff type (`backoff: { type }` on jobs). */
-  backoff(type: string, strategy: BackoffStrategy): void {
-    this.backoffs.set(type, strategy);
-  }
-
-  onModuleInit(): void {
-    const problems: string[] = [];
-    for (const method of this.explorer.find(Process, '@Process()')) {
-      const queue = Reflect.getMetadata(Processor.KEY, method.instance.constructor) as string | undefined;
-      if (typeof queue !== 'string') {
-        problems.push(
-          `${method.className}.${method.methodName} has @Process() but its class has no @Processor('queue')`,
-        );
-        continue;
-      }
-      const name = typeof method.metadata === 'string' ? method.metadata : '*';
-      this.handle(queue, name, (data, context) => method.call(data, context));
+export abstract class WorkerHost<J extends Job = Job> {
+  /** Runs one job; the resolved value is its result, a throw retries it (`UnrecoverableError`: dead-letters it). */
+  process(job: J): Promise<unknown> {
+    const handlers = processHandlers.get(this);
+    const handler = handlers?.get(job.name) ?? handlers?.get('*');
+    if (!handler) {
+      return Promise.reject(
+        new UnrecoverableError(
+          `${this.constructor.name} has no @Process('${job.name}') and does not override process()`,
+        ),
+      );
     }
-    for (const queue of this.handlers.keys()) {
-      try {
-        this.registry.get(queue);
-      } catch (error) {
-        problems.push(String(error instanceof Error ? error.message : error));
-      }
-    }
-    if (problems.length > 0) throw new InvalidJobsOptionsError(problems);
-  }
-
-  onApplicationBootstrap(): void {
-    if (!this.config.workers) return;
-    for (const [queue, byName] of this.handlers) {
-      const { options } = this.registry.get(queue);
-      const worker = new Worker(queue, (job, token) => this.run(queue, byName, job, token), {
-        connection: this.registry.bullConnection(),
-        prefix: this.registry.prefix,
-        concurrency: options.concurrency ?? 10,
-        limiter: options.limiter,
-        lockDuration: this.config.stalled.lockDuration,
-        stalledInterval: this.config.stalled.stalledInterval,
-        maxStalledCount: this.config.stalled.maxStalledCount,
-        settings: { backoffStrategy: (made, type, error, job) => this.customBackoff(made, type, error, job) },
-      });
-      worker.on('error', (error) => this.logger.warn(`worker ${queue}: ${error.message}`));
-      this.workers.push(worker);
-    }
-    if (this.workers.length > 0) this.logger.log(`workers on ${[...this.handlers.keys()].join(', ')}`);
-  }
-
-  /** Stops fetching and waits for active jobs (bounded), before queues and connections close. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all(
-      this.workers.map(async (worker) => {
-        try {
-          await withTimeout(
-            worker.close(),
-            this.config.shutdownGracePeriod,
-            `worker ${worker.name} draining`,
-          );
-        } catch {
-          this.logger.warn(
-            `worker ${worker.name}: jobs still active after the grace period; they will be retried`,
-          );
-          await worker.close(true).catch(() => undefined);
-        }
-      }),
-    );
-  }
-
-  private customBackoff(made: number, type?: string, error?: Error, job?: unknown): number | Promise<number> {
-    const strategy = type ? this.backoffs.get(type) : undefined;
-    if (!strategy) return 1000 * 2 ** Math.max(0, made - 1);
-    return strategy(made, type, error, job as Job);
-  }
-
-  private async run(
-    queue: string,
-    byName: Map<string, JobHandler>,
-    job: Job,
-    token?: string,
-  ): Promise<unknown> {
-    const handler = byName.get(job.name) ?? byName.get('*');
-    const maxAttempts = job.opts.attempts ?? 1;
-    const attempt = job.attemptsMade + 1;
-    try {
-      if (!handler) throw new UnrecoverableError(`no @Process('${job.name}') for queue "${queue}"`);
-      return await handler(job.data, new RunningJob(job, queue, attempt, maxAttempts, token));
-    } catch (error) {
-      if (error instanceof DelayedError) throw error;
-      if (error instanceof UnrecoverableError || attempt >= maxAttempts) {
-        await this.deadLetters.add(queue, job, error, attempt);
-      }
-      throw error;
-    }
+    return Promise.resolve(handler(job));
   }
 }
