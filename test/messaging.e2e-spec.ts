@@ -46,7 +46,11 @@ describe('sharded accounts across sample processes', () => {
   }, 60_000);
 
   it('applies every accepted deposit exactly once, in order, never on two nodes at once, through a SIGKILL and a join', async () => {
-    nodes = await SampleNodes.start({ names: ['alpha', 'bravo', 'charlie'], store: 'redis' });
+    nodes = await SampleNodes.start({
+      names: ['alpha', 'bravo', 'charlie'],
+      store: 'redis',
+      readyTimeoutMs: 60_000,
+    });
     const cluster = nodes;
     await shardsSettle(cluster, 'alpha', ['alpha', 'bravo', 'charlie']);
     const random = seededRandom();
@@ -141,7 +145,11 @@ describe('sharded accounts across sample processes', () => {
   }, 240_000);
 
   it('refuses the late write of an owner paused past its lease (fencing token)', async () => {
-    nodes = await SampleNodes.start({ names: ['alpha', 'bravo', 'charlie'], store: 'redis' });
+    nodes = await SampleNodes.start({
+      names: ['alpha', 'bravo', 'charlie'],
+      store: 'redis',
+      readyTimeoutMs: 60_000,
+    });
     const cluster = nodes;
     await shardsSettle(cluster, 'alpha', ['alpha', 'bravo', 'charlie']);
     let account = '';

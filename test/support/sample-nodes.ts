@@ -27,6 +27,7 @@ export class SampleNodes {
     private readonly redisUrl: string,
     private readonly databaseUrl: string,
     private readonly envOf: (name: string, port: number) => Record<string, string>,
+    private readonly readyTimeoutMs?: number,
   ) {}
 
   static async start(options: {
@@ -39,6 +40,8 @@ export class SampleNodes {
     /** A private Redis / Postgres instead of the shared ones. */
     redisUrl?: string;
     databaseUrl?: string;
+    /** How long a process may take to print `shoal:ready` (default `DEFAULT_READY_TIMEOUT_MS`). */
+    readyTimeoutMs?: number;
   }): Promise<SampleNodes> {
     const redisUrl = options.redisUrl ?? REDIS_URL;
     const databaseUrl = options.databaseUrl ?? DATABASE_URL;
@@ -60,16 +63,26 @@ export class SampleNodes {
       ...options.envFor?.(name),
     });
     const group = await NodeProcessGroup.start(
-      options.names.map((name) => ({ name, script: SAMPLE_MAIN, env: envOf(name, ports.get(name)!) })),
+      options.names.map((name) => ({
+        name,
+        script: SAMPLE_MAIN,
+        env: envOf(name, ports.get(name)!),
+        readyTimeoutMs: options.readyTimeoutMs,
+      })),
     );
-    return new SampleNodes(group, ports, prefix, redisUrl, databaseUrl, envOf);
+    return new SampleNodes(group, ports, prefix, redisUrl, databaseUrl, envOf, options.readyTimeoutMs);
   }
 
   /** Starts one more node of this cluster (same settings) and waits until it is ready. */
   async spawn(name: string): Promise<NodeProcess> {
     const port = await freePort();
     this.ports.set(name, port);
-    const node = new NodeProcess({ name, script: SAMPLE_MAIN, env: this.envOf(name, port) });
+    const node = new NodeProcess({
+      name,
+      script: SAMPLE_MAIN,
+      env: this.envOf(name, port),
+      readyTimeoutMs: this.readyTimeoutMs,
+    });
     this.late.push(node);
     await node.start();
     return node;

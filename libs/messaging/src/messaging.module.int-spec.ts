@@ -25,6 +25,7 @@ import { TargetBusyError } from './errors/target-busy.error.js';
 import { TargetUnavailableError } from './errors/target-unavailable.error.js';
 import { startNode, testPrefix } from './messaging-nodes.fixture-spec.js';
 import { HandlerRegistry } from './registry/handler-registry.js';
+import { MessagingBus } from './bus/messaging-bus.js';
 import { ShoalRecordBuilder } from './routing/shoal-record.builder.js';
 import type { ShoalContext } from './server/shoal-context.js';
 
@@ -235,5 +236,40 @@ describe('MessagingModule transport between Nest apps', () => {
     });
     expect(alpha.get(Gate).pings).toEqual(['alpha:1', 'alpha:2']);
     expect(bravo.get(Gate).pings).toEqual(['bravo:1']);
+  });
+
+  it('puts a listening node back in the registry when the others removed it (paused past the failure timeout)', async () => {
+    const { caller, alpha } = await cluster();
+    const bus = alpha.get(MessagingBus);
+    await bus.commands.hdel(bus.keys.handlers, 'alpha');
+    await bus.announceRegistryChange();
+    await eventually(async () => (await bus.commands.hexists(bus.keys.handlers, 'alpha')) === 1, {
+      what: 'alpha advertised again',
+    });
+    await caller.get(HandlerRegistry).refresh();
+    const answer = await firstValueFrom(
+      caller.get(ShoalClient).send('sum', new ShoalRecordBuilder({ a: 1, b: 1 }).toNode('alpha').build()),
+    );
+    expect(answer).toMatchObject({ node: 'alpha' });
+  });
+
+  it('refuses entity messages past maxShardBacklog with TargetBusyError', async () => {
+    const prefix = testPrefix();
+    // Nobody listens, so nothing drains the shard's stream.
+    const caller = await startNode({
+      id: 'caller',
+      prefix,
+      listen: false,
+      messaging: { maxShardBacklog: 2, shardBatch: 1 },
+    });
+    apps.push(caller);
+    const client = caller.get(ShoalClient);
+    const emit = () =>
+      firstValueFrom(client.emit('ping', new ShoalRecordBuilder({ n: 1 }).toEntity('counter', 'k').build()), {
+        defaultValue: undefined,
+      });
+    await emit();
+    await emit();
+    await expect(emit()).rejects.toBeInstanceOf(TargetBusyError);
   });
 });

@@ -147,6 +147,7 @@ export class ShardHost {
         shard,
         term.token,
         term.signal,
+        this.config.shardBatch,
         this.streams,
         this.runner,
         () => this.reader.wake(),

@@ -10,7 +10,7 @@ const BLOCK_MS = 2000;
 
 /**
  * One blocking `XREAD` over every owned shard that wants entries, on a connection of its own. A change of the set
- * (a shard acquired, a shard's buffer drained) interrupts the read with `CLIENT UNBLOCK`, so new work is fetched
+ * (a shard acquired, a shard's buffer back under its limit) interrupts the read with `CLIENT UNBLOCK`, so new work is fetched
  * at once rather than after the block timeout.
  */
 export class ShardReader {

@@ -24,6 +24,8 @@ export class ShardWorker {
     readonly shard: number,
     readonly token: number,
     readonly signal: AbortSignal,
+    /** Entries buffered at most before the reader stops fetching for this shard. */
+    private readonly limit: number,
     private readonly streams: ShardStreams,
     private readonly run: EntryRunner,
     private readonly readable: () => void,
@@ -57,9 +59,12 @@ export class ShardWorker {
     this.readable();
   }
 
-  /** Whether the reader should fetch entries for this shard now (claimed, live, nothing buffered). */
+  /**
+   * Whether the reader should fetch entries for this shard now: claimed, live, and fewer than `limit` buffered — it
+   * reads ahead while a message runs, so a busy shard does not wait for a read after each batch.
+   */
   get wantsEntries(): boolean {
-    return this.claimed && !this.stopped && this.queue.length === 0 && !this.running;
+    return this.claimed && !this.stopped && this.queue.length < this.limit;
   }
 
   get active(): boolean {
@@ -71,10 +76,7 @@ export class ShardWorker {
     this.queue.push(...entries);
     this.position = entries[entries.length - 1].id;
     this.metrics.shardBacklog.set({ shard: String(this.shard) }, this.queue.length);
-    this.running ??= this.loop().finally(() => {
-      this.running = undefined;
-      if (!this.stopped) this.readable();
-    });
+    this.running ??= this.loop().finally(() => (this.running = undefined));
   }
 
   /** Takes no further entries; the one being handled finishes (see `drain`). */
@@ -106,6 +108,8 @@ export class ShardWorker {
       }
       this.queue.shift();
       this.metrics.shardBacklog.set({ shard: String(this.shard) }, this.queue.length);
+      // Below the limit again: the reader left this shard out of its current read, so it must look again.
+      if (this.queue.length === this.limit - 1) this.readable();
     }
   }
 }

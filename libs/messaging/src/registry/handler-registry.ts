@@ -26,7 +26,8 @@ export class HandlerRegistry implements OnApplicationBootstrap, OnApplicationShu
   private timer?: NodeJS.Timeout;
   private refreshing?: Promise<void>;
   private again = false;
-  private advertised = false;
+  /** The patterns this node serves, while it listens. */
+  private advertised?: readonly string[];
 
   constructor(
     private readonly bus: MessagingBus,
@@ -54,17 +55,15 @@ export class HandlerRegistry implements OnApplicationBootstrap, OnApplicationShu
 
   /** Makes this node a target of `patterns` (and a shard host) for every node. */
   async advertise(patterns: readonly string[]): Promise<void> {
-    const self = this.cluster.self.id;
-    await this.bus.commands.hset(this.bus.keys.handlers, self, JSON.stringify([...patterns]));
-    this.advertised = true;
-    await this.bus.announceRegistryChange();
+    this.advertised = [...patterns];
+    await this.write(this.advertised);
     await this.refresh();
   }
 
   /** Stops routing to this node. */
   async withdraw(): Promise<void> {
     if (!this.advertised) return;
-    this.advertised = false;
+    this.advertised = undefined;
     await this.bus.commands.hdel(this.bus.keys.handlers, this.cluster.self.id);
     await this.bus.announceRegistryChange();
     await this.refresh();
@@ -100,6 +99,13 @@ export class HandlerRegistry implements OnApplicationBootstrap, OnApplicationShu
           for (const [node, patterns] of Object.entries(raw))
             table.set(node, new Set(JSON.parse(patterns) as string[]));
           this.table = table;
+          // Removed by the others while this node was paused past the failure timeout (or Redis lost it): write
+          // it back, so this node is routed to and hosts shards again.
+          const self = this.cluster.self.id;
+          if (this.advertised && !table.has(self)) {
+            await this.write(this.advertised);
+            table.set(self, new Set(this.advertised));
+          }
           this.changed.next();
         } catch (error) {
           this.logger.debug(`handler registry refresh failed: ${String(error)}`);
@@ -107,6 +113,11 @@ export class HandlerRegistry implements OnApplicationBootstrap, OnApplicationShu
       } while (this.again);
     })().finally(() => (this.refreshing = undefined));
     return this.refreshing;
+  }
+
+  private async write(patterns: readonly string[]): Promise<void> {
+    await this.bus.commands.hset(this.bus.keys.handlers, this.cluster.self.id, JSON.stringify(patterns));
+    await this.bus.announceRegistryChange();
   }
 
   async onApplicationShutdown(): Promise<void> {

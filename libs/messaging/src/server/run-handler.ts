@@ -12,3 +12,13 @@ export async function runEventHandler(
   if (isObservable(result))
     await lastValueFrom((result as Observable<unknown>).pipe(defaultIfEmpty(undefined)));
 }
+
+/** An error for a log line: an `Error`'s message, or the JSON of what an exception filter produced. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  try {
+    return JSON.stringify(error);
+  } catch {
+    return String(error);
+  }
+}

@@ -17,7 +17,7 @@ import { MESSAGING_CONFIG, SHOAL_TRANSPORT } from '../messaging.constants.js';
 import type { MessagingConfig } from '../messaging-config.js';
 import { MessagingMetrics } from '../messaging.metrics.js';
 import { HandlerRegistry } from '../registry/handler-registry.js';
-import { runEventHandler } from './run-handler.js';
+import { describeError, runEventHandler } from './run-handler.js';
 import { ShoalContext, type EntityInfo } from './shoal-context.js';
 
 /**
@@ -95,7 +95,7 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
           () => this.metrics.handled.inc({ kind: 'event', outcome: 'ok' }),
           (error: unknown) => {
             this.metrics.handled.inc({ kind: 'event', outcome: 'error' });
-            this.logger.error(`event handler of "${frame.pattern}" failed: ${String(error)}`);
+            this.logger.error(`event handler of "${frame.pattern}" failed: ${describeError(error)}`);
           },
         )
         .finally(() => (this.inFlight -= 1));
@@ -173,7 +173,7 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
         () => this.metrics.handled.inc({ kind: 'entity', outcome: 'ok' }),
         (error: unknown) => {
           this.metrics.handled.inc({ kind: 'entity', outcome: 'error' });
-          this.logger.error(`entity event handler of "${frame.pattern}" failed: ${String(error)}`);
+          this.logger.error(`entity event handler of "${frame.pattern}" failed: ${describeError(error)}`);
         },
       );
     }
