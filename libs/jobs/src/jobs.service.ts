@@ -5,6 +5,7 @@ import { JobValidationError } from './errors/job-validation.error.js';
 import { QueueFullError } from './errors/queue-full.error.js';
 import { jobIdFor } from './job-ids.js';
 import { EnqueueJobRequested } from './outbox/enqueue-job-requested.event.js';
+import { withCorrelation } from './workers/job-correlation.js';
 import { QueueRegistry } from './queues/queue-registry.js';
 
 /** Options of `JobsService.enqueue`. */
@@ -86,11 +87,15 @@ export class JobsService {
       const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
       if (waiting >= maxWaiting) throw new QueueFullError(queue, waiting, maxWaiting);
     }
-    const job = await registered.queue.add(name, data, {
-      jobId: options.idempotencyKey ? jobIdFor(options.idempotencyKey) : undefined,
-      delay: options.delay,
-      priority: options.priority,
-    });
+    const job = await registered.queue.add(
+      name,
+      data,
+      withCorrelation({
+        jobId: options.idempotencyKey ? jobIdFor(options.idempotencyKey) : undefined,
+        delay: options.delay,
+        priority: options.priority,
+      }),
+    );
     return { id: String(job.id) };
   }
 }

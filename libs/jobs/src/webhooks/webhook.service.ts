@@ -15,6 +15,7 @@ import { webhookDeliveryHandler, type WebhookDeliveryJob } from './webhook-deliv
 import { WebhookHttpClient } from './webhook-http-client.js';
 import { WebhookRetryError } from './webhook-retry.error.js';
 import { assertValidWebhookSecret, generateWebhookSecret } from './webhook-signer.js';
+import { withCorrelation } from '../workers/job-correlation.js';
 import { WebhookStore, type WebhookAttempt, type WebhookEndpoint } from './webhook-store.js';
 
 /**
@@ -123,12 +124,16 @@ export class WebhookService implements OnModuleInit, OnApplicationShutdown {
       const deliveryId = `${webhookId}.${endpoint.id}`;
       const data: WebhookDeliveryJob = { deliveryId, endpointId: endpoint.id, webhookId, eventType, body };
       const { queue } = this.registry.get(WEBHOOK_QUEUE);
-      await queue.add('deliver', data, {
-        jobId: this.jobId(deliveryId),
-        delay: this.policy.schedule[0],
-        attempts: this.policy.maxAttempts,
-        backoff: { type: 'webhook' },
-      });
+      await queue.add(
+        'deliver',
+        data,
+        withCorrelation({
+          jobId: this.jobId(deliveryId),
+          delay: this.policy.schedule[0],
+          attempts: this.policy.maxAttempts,
+          backoff: { type: 'webhook' },
+        }),
+      );
       ids.push(deliveryId);
     }
     return ids;

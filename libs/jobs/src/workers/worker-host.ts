@@ -14,6 +14,7 @@ import { InvalidJobsOptionsError } from '../errors/invalid-jobs-options.error.js
 import type { JobsConfig } from '../jobs-config.js';
 import { JOBS_CONFIG } from '../jobs.constants.js';
 import { QueueRegistry } from '../queues/queue-registry.js';
+import { runInJobContext } from './job-correlation.js';
 import type { JobContext } from './job-context.js';
 
 /** The context of one running job (a class: no closures allocated per job on the hot path). */
@@ -157,7 +158,9 @@ export class WorkerHost implements OnModuleInit, OnApplicationBootstrap, BeforeA
     const attempt = job.attemptsMade + 1;
     try {
       if (!handler) throw new UnrecoverableError(`no @Process('${job.name}') for queue "${queue}"`);
-      return await handler(job.data, new RunningJob(job, queue, attempt, maxAttempts, token));
+      return await runInJobContext(job, () =>
+        handler(job.data, new RunningJob(job, queue, attempt, maxAttempts, token)),
+      );
     } catch (error) {
       if (error instanceof DelayedError) throw error;
       if (error instanceof UnrecoverableError || attempt >= maxAttempts) {
