@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the local Redis (127.0.0.1:6379) and PostgreSQL (127.0.0.1:5432) that Shoal's tests and demo use are
 # running: starts installed-but-stopped servers, and says exactly what to run when they are not installed.
-# Also creates the `test` database the tests use. Exits non-zero if a service cannot be made available.
+# Also creates the `test` database the tests use, and checks that `haproxy` (used by an e2e test) is installed.
+# Exits non-zero if a service cannot be made available.
 set -uo pipefail
 
 redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
@@ -47,6 +48,13 @@ if postgres_up; then
   if [ "$exists" != "1" ]; then
     createdb -h 127.0.0.1 -U postgres test || { echo "shoal: could not create database 'test'" >&2; status=1; }
   fi
+fi
+
+# The rolling-restart e2e test runs a real HAProxy (it installs nothing itself).
+if ! command -v haproxy >/dev/null 2>&1; then
+  echo "shoal: haproxy is not installed (test/rolling-restart.e2e-spec.ts needs it). Run:" >&2
+  echo "  sudo apt-get install -y haproxy" >&2
+  status=1
 fi
 
 exit $status

@@ -68,6 +68,7 @@ describe('graceful shutdown in phases (sample app, HealthModule)', () => {
     nodes = await SampleNodes.start({
       names,
       store: 'redis',
+      readyTimeoutMs: 60_000,
       env: { SHOAL_DRAIN_DELAY: String(DRAIN_DELAY), SHOAL_SHUTDOWN_GRACE: '10000' },
     });
     const { leader } = await nodes.timeUntilLeader(names, 10_000);
@@ -163,7 +164,7 @@ describe('graceful shutdown in phases (sample app, HealthModule)', () => {
   }, 90_000);
 
   it('every replica serves /health (one key per indicator), /metrics, and an order placed with x-request-id is handled under it', async () => {
-    nodes = await SampleNodes.start({ names, store: 'redis' });
+    nodes = await SampleNodes.start({ names, store: 'redis', readyTimeoutMs: 60_000 });
     await nodes.timeUntilLeader(names, 10_000);
     for (const name of names) {
       const detail = await eventually(async () => {
