@@ -137,6 +137,12 @@ describe('zero-downtime rolling restart behind HAProxy', () => {
       what: `every order's webhook delivered (${delivered.size} of ${result.accepted.length} so far)`,
     });
 
+    const successes = await Promise.all(
+      names.map(async (name) => {
+        const text = await (await fetch(`${nodes!.url(name)}/metrics`)).text();
+        return Number(/^shoal_webhook_deliveries_total\{outcome="success"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+      }),
+    );
     console.log(
       `rolling restart: ${total} requests in ${seconds.toFixed(1)} s (${(total / seconds).toFixed(0)}/s), ` +
         `${result.failures.length} failed, slowest ${Math.round(result.slowestMs)} ms; ` +
@@ -149,5 +155,7 @@ describe('zero-downtime rolling restart behind HAProxy', () => {
     });
     expect(result.accepted.length).toBe(total);
     expect(result.accepted.length).toBeGreaterThan(50);
+    // Counted since each replica's restart: some deliveries ran after the last one.
+    expect(successes.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   }, 240_000);
 });

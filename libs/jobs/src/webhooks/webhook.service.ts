@@ -16,6 +16,7 @@ import { WebhookHttpClient } from './webhook-http-client.js';
 import { WebhookRetryError } from './webhook-retry.error.js';
 import { assertValidWebhookSecret, generateWebhookSecret } from './webhook-signer.js';
 import { withCorrelation } from '../workers/job-correlation.js';
+import { webhookDeliveriesCounter } from './webhook.metrics.js';
 import { WebhookStore, type WebhookAttempt, type WebhookEndpoint } from './webhook-store.js';
 
 /**
@@ -155,6 +156,7 @@ export class WebhookService implements OnModuleInit, OnApplicationShutdown {
       this.connections.postgres('WebhookService'),
       this.cluster.prefix,
       new RedisEndpointVersions(this.connections.redis('WebhookService'), this.cluster.prefix),
+      webhookDeliveriesCounter(this.cluster.metricsRegistry),
     );
     return this.storeInstance;
   }
