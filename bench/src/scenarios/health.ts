@@ -27,17 +27,15 @@ const FULL: HealthSettings = { rounds: 5, seconds: 10, connections: 10, warmupSe
 /** `BENCH_QUICK=1`: 2 rounds of 3 s. */
 const QUICK: HealthSettings = { rounds: 2, seconds: 3, connections: 10, warmupSeconds: 2 };
 
-/** Requests/s and latency of `url` under autocannon; fails on any error or non-2xx answer. */
+/** Requests/s, latency and non-2xx answers of `url` under autocannon; fails on connection errors. */
 async function load(
   url: string,
   settings: HealthSettings,
   seconds = settings.seconds,
-): Promise<{ rps: number; p99: number }> {
+): Promise<{ rps: number; p99: number; non2xx: number }> {
   const result = await autocannon({ url, connections: settings.connections, duration: seconds });
-  if (result.errors > 0 || result.non2xx > 0) {
-    throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx answers under load`);
-  }
-  return { rps: result.requests.average, p99: result.latency.p99 };
+  if (result.errors > 0) throw new Error(`${url}: ${result.errors} connection errors under load`);
+  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx };
 }
 
 /** Starts `script` on a free port and waits until it is ready; the process is stopped when `scope` closes. */
@@ -62,9 +60,15 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       const url = await startApp(script, redis.url, turnScope);
       await load(`${url}/`, settings, settings.warmupSeconds);
       const trivial = await load(`${url}/`, settings);
+      if (trivial.non2xx > 0) throw new Error(`${url}/: ${trivial.non2xx} non-2xx answers`);
       if (!probe) return { trivial_rps: [trivial.rps] };
       const ready = await load(`${url}/health/ready`, settings);
-      return { trivial_rps: [trivial.rps], ready_rps: [ready.rps], ready_p99_ms: [ready.p99] };
+      return {
+        trivial_rps: [trivial.rps],
+        ready_rps: [ready.rps],
+        ready_p99_ms: [ready.p99],
+        ready_503: [ready.non2xx],
+      };
     } finally {
       await turnScope.close();
     }
@@ -91,6 +95,8 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
     },
     { metric: 'GET /health/ready (req/s)', shoal: summarize(shoal.ready_rps) },
     { metric: 'GET /health/ready p99 (ms)', shoal: summarize(shoal.ready_p99_ms) },
+    // A saturated replica whose Redis ping or heartbeat passes its timeout answers 503: that is the probe working.
+    { metric: 'GET /health/ready 503s under saturation', shoal: summarize(shoal.ready_503) },
   ];
   return {
     rounds: settings.rounds,
