@@ -17,10 +17,10 @@ let nodeIdOf: () => string | undefined = () => undefined;
 let leaderOf: () => boolean | undefined = () => undefined;
 
 /**
- * The request context (AsyncLocalStorage): per HTTP request (from `ClusterModule`'s middleware), per event handler
- * call (`EventBusModule`) and per job run (`JobsModule`). Events published and jobs enqueued inside a context carry
- * its correlation id, and their handlers run in a context with the same id. Outside any context every getter
- * returns `undefined`.
+ * The request context (AsyncLocalStorage): per HTTP request (from `ClusterModule`'s middleware), per socket message
+ * (its interceptor), per event handler call (`EventBusModule`) and per job run (`JobsModule`). Events published and
+ * jobs enqueued inside a context carry its correlation id, and their handlers run in a context with the same id.
+ * Outside any context every getter returns `undefined`. The node id and leader status are per process.
  *
  * ```ts
  * const id = RequestContext.correlationId();
