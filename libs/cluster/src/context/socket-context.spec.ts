@@ -4,7 +4,7 @@ import { defer, firstValueFrom, of } from 'rxjs';
 import type { ClusterConfig } from '../cluster-config.js';
 import type { NodeInfo } from '../node-identity.js';
 import { NodeHeaderInterceptor } from '../node-header.interceptor.js';
-import { RequestContext } from './request-context.js';
+import { RequestContext, type ShoalContext } from './request-context.js';
 
 function wsContext(headers: Record<string, string>): ExecutionContext {
   return {
@@ -28,8 +28,10 @@ describe('socket message handlers run in a RequestContext', () => {
   });
 
   it('gives each message a new id without one', async () => {
-    const first = await firstValueFrom(interceptor.intercept(wsContext({}), handler));
-    const second = await firstValueFrom(interceptor.intercept(wsContext({}), handler));
+    const read = async () =>
+      (await firstValueFrom(interceptor.intercept(wsContext({}), handler))) as ShoalContext | undefined;
+    const first = await read();
+    const second = await read();
     expect(first?.origin).toBe('socket');
     expect(first?.correlationId).not.toBe(second?.correlationId);
   });
