@@ -93,6 +93,8 @@ function start(node) {
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
       WEBHOOKS_ALLOW_PRIVATE_NETWORKS: process.env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS ?? 'true',
+      // No load balancer here to drain: a stopped replica leaves at once.
+      SHOAL_DRAIN_DELAY: process.env.SHOAL_DRAIN_DELAY ?? '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

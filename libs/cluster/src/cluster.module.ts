@@ -1,4 +1,10 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import {
+  type DynamicModule,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  RequestMethod,
+} from '@nestjs/common';
 import { createRequire } from 'node:module';
 import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { CLUSTER_CONFIG, MEMBERSHIP_STORE, NODE_INFO } from './cluster.constants.js';
@@ -15,6 +21,8 @@ import type { ClusterModuleOptions } from './cluster-options.js';
 import { ClusterConnections } from './connections/cluster-connections.js';
 import { createClusterConnections } from './connections/create-connections.js';
 import { DecoratedMethodExplorer } from './discovery/decorated-methods.js';
+import { RequestContextMiddleware } from './context/request-context.middleware.js';
+import { provideContextSources } from './context/request-context.js';
 import { createMembershipStore } from './membership/create-membership-store.js';
 import { createNodeInfo, type NodeInfo } from './node-identity.js';
 import { NodeHeaderInterceptor } from './node-header.interceptor.js';
@@ -39,7 +47,11 @@ import { NodeHeaderInterceptor } from './node-header.interceptor.js';
     {
       provide: NODE_INFO,
       inject: [CLUSTER_CONFIG],
-      useFactory: (config: ClusterConfig) => createNodeInfo(config),
+      useFactory: (config: ClusterConfig) => {
+        const node = createNodeInfo(config);
+        provideContextSources({ nodeId: () => node.id });
+        return node;
+      },
     },
     {
       provide: ClusterConnections,
@@ -77,7 +89,12 @@ import { NodeHeaderInterceptor } from './node-header.interceptor.js';
     DiscoveryModule,
   ],
 })
-export class ClusterModule extends ClusterConfigurableModule {
+export class ClusterModule extends ClusterConfigurableModule implements NestModule {
+  /** Every HTTP request runs in a `RequestContext` (correlation id from `x-request-id` / `traceparent`). */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestContextMiddleware).forRoutes({ path: '*', method: RequestMethod.ALL });
+  }
+
   /**
    * With `postgres` given as a URL, Shoal opens the `DataSource` and also provides it under TypeORM's `DataSource`
    * class, so your services inject it as usual (`constructor(private readonly dataSource: DataSource)`). With

@@ -9,6 +9,8 @@ export {
   type RedisConnectionOption,
 } from './cluster-options.js';
 export { NODE_HEADER, NODE_INFO } from './cluster.constants.js';
+export { RequestContext, type ContextOrigin, type ShoalContext } from './context/request-context.js';
+export { REQUEST_ID_HEADER } from './context/request-context.middleware.js';
 export { ClusterService, type ShardsChangedEvent } from './cluster.service.js';
 export { ClusterConnections } from './connections/cluster-connections.js';
 export { ClusterMetrics } from './cluster.metrics.js';

@@ -33,3 +33,5 @@ export { registeredMetric } from './metrics/metric.js';
 export { SHOAL_MODULE_EXTRAS, applyShoalModuleExtras, type ShoalModuleExtras } from './module-extras.js';
 export { assertMemoryStoreAllowed } from './errors/memory-store-in-production.error.js';
 export { NAME_CHARACTERS, namePattern } from './validation/names.js';
+export { provideContextSources } from './context/request-context.js';
+export { correlationIdFrom } from './context/correlation-id.js';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ClusterService } from '@shoal/cluster';
+import { ClusterService, RequestContext } from '@shoal/cluster';
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope } from './envelope/event-envelope.js';
 import { uuidv7 } from './envelope/uuid-v7.js';
@@ -83,7 +83,7 @@ export class EventBus {
   private envelop(events: readonly object[], options: PublishOptions): EventEnvelope[] {
     const occurredAt = new Date().toISOString();
     const headers = { ...options.headers };
-    let correlationId = options.correlationId;
+    let correlationId = options.correlationId ?? RequestContext.correlationId();
     return events.map((event) => {
       const definition = eventDefinitionOf(event);
       const payload = toPayload(definition, event);

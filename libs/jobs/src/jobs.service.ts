@@ -1,3 +1,4 @@
+import { currentCorrelationId } from './workers/job-correlation.js';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EventBus } from '@shoal/events';
 import type { EntityManager } from 'typeorm';
@@ -101,6 +102,7 @@ export class JobsService {
       priority: options.priority,
       attempts: options.attempts,
       backoff: options.backoff,
+      correlationId: currentCorrelationId(),
     });
     return { id };
   }

@@ -6,7 +6,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ClusterService } from '@shoal/cluster';
-import { withTimeout } from '@shoal/cluster/internal';
+import { withTimeout, provideContextSources } from '@shoal/cluster/internal';
 import { Subject, type Observable } from 'rxjs';
 import { leaseNameSchema, type LeaderConfig } from './leader-config.js';
 import { DEFAULT_LEASE, LEADER_CONFIG, LEASE_STORE } from './leader.constants.js';
@@ -42,6 +42,7 @@ export class LeaderService implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     this.participate(DEFAULT_LEASE);
     for (const lease of config.leases) this.participate(lease);
+    provideContextSources({ isLeader: () => this.isLeader() });
   }
 
   /** Whether this node holds `lease` (default `leader`) right now. */

@@ -1,3 +1,4 @@
+import { webhookDeliveriesCounter } from './delivery/webhook.metrics.js';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ClusterConnections, ClusterService } from '@shoal/cluster';
 import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
@@ -150,7 +151,12 @@ export class WebhookService implements OnModuleInit, OnApplicationShutdown {
       this.versions = this.connections.hasRedis
         ? new RedisEndpointVersions(this.connections.redis(), this.cluster.prefix)
         : new PostgresEndpointVersions(dataSource, this.cluster.prefix);
-      this.storeInstance = new WebhookStore(dataSource, this.cluster.prefix, this.versions);
+      this.storeInstance = new WebhookStore(
+        dataSource,
+        this.cluster.prefix,
+        this.versions,
+        webhookDeliveriesCounter(this.cluster.metricsRegistry),
+      );
     }
     return this.storeInstance;
   }

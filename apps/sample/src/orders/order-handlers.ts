@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClusterConnections, ClusterService } from '@shoal/cluster';
+import { ClusterConnections, ClusterService, RequestContext } from '@shoal/cluster';
 import { OnEvent, type EventContext, type TransactionalEventContext } from '@shoal/events';
 import { OrderPlaced } from './order-placed.event.js';
 import { orderTables } from './orders.schema.js';
@@ -21,8 +21,15 @@ export class OrderHandlers {
   @OnEvent(OrderPlaced, { idempotent: 'postgres' })
   async recordHandled(event: OrderPlaced, { envelope, manager }: TransactionalEventContext): Promise<void> {
     await manager.query(
-      `INSERT INTO ${this.tables.handled} (event_id, order_id, user_id, node_id) VALUES ($1, $2, $3, $4)`,
-      [envelope.id, event.orderId, event.userId, this.cluster.self.id],
+      `INSERT INTO ${this.tables.handled} (event_id, order_id, user_id, node_id, correlation_id)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [
+        envelope.id,
+        event.orderId,
+        event.userId,
+        this.cluster.self.id,
+        RequestContext.correlationId() ?? null,
+      ],
     );
   }
 

@@ -25,6 +25,8 @@ export async function createOrderTables(dataSource: DataSource, schema: string):
     await manager.query(`CREATE TABLE IF NOT EXISTS ${t.handled} (
       event_id uuid PRIMARY KEY, order_id uuid NOT NULL, user_id text NOT NULL, node_id text NOT NULL,
       handled_at timestamptz NOT NULL DEFAULT now())`);
+    // The correlation id the handler's request context had (the placing request's x-request-id).
+    await manager.query(`ALTER TABLE ${t.handled} ADD COLUMN IF NOT EXISTS correlation_id text`);
     // Every delivery to a plain (non-idempotent) group handler: at-least-once, duplicates visible.
     await manager.query(`CREATE TABLE IF NOT EXISTS ${t.deliveries} (
       id bigserial PRIMARY KEY, event_id uuid NOT NULL, node_id text NOT NULL)`);

@@ -14,6 +14,8 @@ export interface OrderView {
   createdAt: string;
   eventId: string | null;
   handledBy: string | null;
+  /** The correlation id the event handler ran under: the placing request's `x-request-id` when it sent one. */
+  correlationId: string | null;
 }
 
 /** Stores orders and publishes `OrderPlaced` through the outbox, in one transaction. */
@@ -63,6 +65,7 @@ export class OrdersService implements OnModuleInit {
         createdAt: new Date().toISOString(),
         eventId: envelope.id,
         handledBy: null,
+        correlationId: envelope.correlationId,
       };
       return { order, eventId: envelope.id };
     });
@@ -70,7 +73,7 @@ export class OrdersService implements OnModuleInit {
 
   async find(id: string): Promise<OrderView | undefined> {
     const rows = (await this.connections.postgres().query(
-      `SELECT o.id, o.user_id, o.total::float8 AS total, o.n, o.created_at, h.event_id, h.node_id
+      `SELECT o.id, o.user_id, o.total::float8 AS total, o.n, o.created_at, h.event_id, h.node_id, h.correlation_id
        FROM ${this.tables.orders} o LEFT JOIN ${this.tables.handled} h ON h.order_id = o.id WHERE o.id = $1`,
       [id],
     )) as {
@@ -81,6 +84,7 @@ export class OrdersService implements OnModuleInit {
       created_at: Date;
       event_id: string | null;
       node_id: string | null;
+      correlation_id: string | null;
     }[];
     const row = rows[0];
     if (!row) return undefined;
@@ -92,6 +96,7 @@ export class OrdersService implements OnModuleInit {
       createdAt: row.created_at.toISOString(),
       eventId: row.event_id,
       handledBy: row.node_id,
+      correlationId: row.correlation_id,
     };
   }
 

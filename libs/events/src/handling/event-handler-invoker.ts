@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { isStoreUnavailableError } from '@shoal/cluster';
+import { isStoreUnavailableError, RequestContext } from '@shoal/cluster';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 import { REPLAY_FOR_HEADER } from '../events.constants.js';
 import type { EventsMetrics } from '../events.metrics.js';
@@ -105,7 +105,12 @@ export class EventHandlerInvoker {
     envelope: EventEnvelope,
     attempt: number,
   ): Promise<'handled' | 'duplicate'> {
-    const { name, call } = this.settings;
+    const { name } = this.settings;
+    // The handler runs in a context carrying the event's correlation id (what it publishes or enqueues carries it too).
+    const call = (e: object, c: EventContext) =>
+      RequestContext.run({ correlationId: envelope.correlationId, origin: 'event' }, () =>
+        this.settings.call(e, c),
+      );
     if (this.settings.idempotency === 'postgres' && this.inbox) {
       const ran = await this.inbox.run(name, envelope.id, async (manager) => {
         await call(event, { envelope, attempt, manager });

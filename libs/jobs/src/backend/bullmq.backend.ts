@@ -1,3 +1,4 @@
+import { CORRELATION_OPTION } from '../workers/job-correlation.js';
 import { Logger } from '@nestjs/common';
 import type { ClusterConnections, RedisClient } from '@shoal/cluster';
 import { withTimeout } from '@shoal/cluster/internal';
@@ -67,6 +68,7 @@ export class BullmqBackend implements JobsBackend {
       // Only when given: an undefined key would override the queue's defaults.
       ...(options.attempts === undefined ? {} : { attempts: options.attempts }),
       ...(options.backoff === undefined ? {} : { backoff: { type: options.backoff } }),
+      ...(options.correlationId === undefined ? {} : { [CORRELATION_OPTION]: options.correlationId }),
     });
     return String(job.id);
   }

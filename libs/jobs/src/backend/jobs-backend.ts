@@ -7,6 +7,8 @@ import type { Job } from '../workers/job.js';
 export interface AddJobOptions {
   /** The job id (from an idempotency key): a second add with the same id is a no-op. */
   readonly jobId?: string;
+  /** The correlation id of the context it was enqueued in; its handler runs in a context with it. */
+  readonly correlationId?: string;
   readonly delay?: number;
   readonly priority?: number;
   /** Attempts of this job; default the queue's. */

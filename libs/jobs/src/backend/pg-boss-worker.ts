@@ -1,3 +1,4 @@
+import { CORRELATION_OPTION } from '../workers/job-correlation.js';
 import { Logger } from '@nestjs/common';
 import type PgBoss from 'pg-boss';
 import type { Job } from '../workers/job.js';
@@ -10,6 +11,8 @@ export interface PgBossPayload {
   readonly d: unknown;
   /** A custom backoff type, if any. */
   readonly b?: string;
+  /** The correlation id it was enqueued with. */
+  readonly c?: string;
 }
 
 /** Thrown by `postpone` so the attempt ends without counting. */
@@ -111,7 +114,11 @@ export class PgBossQueueWorker {
       data: raw.data.d,
       queueName: queue,
       attemptsMade: raw.retryCount,
-      opts: { attempts: raw.retryLimit + 1, priority: raw.priority ? -raw.priority : undefined },
+      opts: {
+        attempts: raw.retryLimit + 1,
+        priority: raw.priority ? -raw.priority : undefined,
+        ...(raw.data.c ? { [CORRELATION_OPTION]: raw.data.c } : {}),
+      },
       timestamp: new Date(raw.createdOn).getTime(),
       returnvalue: undefined,
     };

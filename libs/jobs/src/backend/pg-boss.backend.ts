@@ -116,7 +116,12 @@ export class PgBossBackend implements JobsBackend {
   async add(queue: string, name: string, data: unknown, options: AddJobOptions): Promise<string> {
     await this.ready(queue);
     const id = options.jobId ? this.jobId(options.jobId) : undefined;
-    const payload: PgBossPayload = { n: name, d: data, ...(options.backoff ? { b: options.backoff } : {}) };
+    const payload: PgBossPayload = {
+      n: name,
+      d: data,
+      ...(options.backoff ? { b: options.backoff } : {}),
+      ...(options.correlationId ? { c: options.correlationId } : {}),
+    };
     // pg-boss checks the keys it is given: only set ones. Priority: higher runs first there, lower with BullMQ.
     const sent = await this.boss.send(queue, payload as unknown as object, {
       ...(id ? { id } : {}),

@@ -1,3 +1,4 @@
+import { runInJobContext } from './job-correlation.js';
 import {
   Inject,
   Injectable,
@@ -123,7 +124,7 @@ export class JobWorkers implements OnModuleInit, OnApplicationBootstrap, BeforeA
       this.backend.startWorker({
         queue: options,
         concurrency: options.concurrency ?? 10,
-        run: (job, control) => this.run(queue, handler, job, control),
+        run: (job, control) => runInJobContext(job, () => this.run(queue, handler, job, control)),
         backoff: (made, type, error) => this.delayAfter(made, type, error),
         emit: (event, ...args) => this.emit(queue, event, args),
       });

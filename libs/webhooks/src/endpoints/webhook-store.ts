@@ -76,6 +76,8 @@ export class WebhookStore {
     private readonly dataSource: DataSource,
     private readonly schema: string,
     private readonly versions: EndpointVersions,
+    /** Counts every recorded attempt by outcome (`shoal_webhook_deliveries_total`). */
+    private readonly deliveries?: { inc(labels: { outcome: string }): void },
   ) {
     this.endpoints = `"${schema}"."webhook_endpoints"`;
     this.attempts = `"${schema}"."webhook_attempts"`;
@@ -182,6 +184,7 @@ export class WebhookStore {
    * multi-row INSERT (at high delivery rates this is what keeps Postgres from being the bottleneck).
    */
   recordAttempt(attempt: Omit<WebhookAttempt, 'id' | 'at'>): Promise<void> {
+    this.deliveries?.inc({ outcome: attempt.outcome });
     return new Promise((resolve, reject) => {
       this.pending.push({ attempt, resolve, reject });
       if (this.pending.length >= 500) void this.flush();
