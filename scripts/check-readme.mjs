@@ -66,12 +66,14 @@ writeFileSync(
 );
 
 let output = '';
+let failed = false;
 try {
   execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', scratch], {
     encoding: 'utf8',
     stdio: 'pipe',
   });
 } catch (error) {
+  failed = true;
   output = `${error.stdout ?? ''}${error.stderr ?? ''}`;
 }
 const errors = [];
@@ -81,6 +83,12 @@ for (const line of output.split('\n')) {
   else if (/error TS/.test(line)) errors.push(line.replace(`${scratch}/`, 'test/readme/stubs/'));
 }
 const skipped = blocks.length - checked.length;
+if (failed && errors.length === 0) {
+  // The compiler failed without a diagnostic (not installed, crashed): that is a failure, never a pass.
+  console.error(output || 'tsc failed without output');
+  console.error('\nREADME: the TypeScript compiler did not run; nothing was checked');
+  process.exit(1);
+}
 if (errors.length > 0) {
   console.error(errors.join('\n'));
   console.error(`\nREADME: ${errors.length} error(s) in ${checked.length} checked TypeScript block(s)`);

@@ -22,8 +22,9 @@ if ! redis_up; then
     wait_for Redis redis_up || status=1
   else
     echo "shoal: Redis is not running and not installed. Run one of:" >&2
-    echo "  sudo apt-get install -y redis-server && redis-server --daemonize yes --port 6379 --save '' --appendonly no" >&2
-    echo "  docker run -d --name shoal-redis -p 6379:6379 redis:7" >&2
+    echo "  Debian/Ubuntu: sudo apt-get install -y redis-server" >&2
+    echo "  macOS:         brew install redis && brew services start redis" >&2
+    echo "  Docker:        docker run -d --name shoal-redis -p 6379:6379 redis:7" >&2
     status=1
   fi
 fi
@@ -35,9 +36,10 @@ if ! postgres_up; then
     pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
     wait_for PostgreSQL postgres_up || status=1
   else
-    echo "shoal: PostgreSQL is not running and not installed. Run one of:" >&2
-    echo "  sudo apt-get install -y postgresql && sudo pg_ctlcluster \$(ls /etc/postgresql) main start" >&2
-    echo "  docker run -d --name shoal-postgres -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16" >&2
+    echo "shoal: PostgreSQL is not running and not installed. Run one of (local development: trust authentication):" >&2
+    echo "  Debian/Ubuntu: sudo apt-get install -y postgresql && sudo sed -i -E 's/(scram-sha-256|md5|peer)\$/trust/' /etc/postgresql/*/main/pg_hba.conf && sudo pg_ctlcluster \$(ls /etc/postgresql) main restart" >&2
+    echo "  macOS:         brew install postgresql@16 && brew services start postgresql@16 && sleep 3 && createuser -s postgres" >&2
+    echo "  Docker:        docker run -d --name shoal-postgres -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16" >&2
     status=1
   fi
 fi

@@ -164,7 +164,7 @@ describe.each(backends)('LeaderModule on the %s store (3 in-process nodes)', (_,
     expect(oldWork.events).toContain('lost:released');
   });
 
-  it('runs a process singleton on the holder, restarts it with backoff, and aborts it when the lease goes', async () => {
+  it('runs a process singleton on the holder only, restarts it after a failure, and aborts it when the lease goes', async () => {
     group = await InProcessCluster.start(2, nodes(cluster, leader));
     const holderOf = () => group!.nodes.find((n) => !n.closed && n.app.get(LeaderService).isLeader('worker'));
     await eventually(() => holderOf(), { what: 'a worker lease holder' });

@@ -12,7 +12,8 @@ export interface MembershipStoreFixture {
   elapse(ms: number): Promise<void>;
 }
 
-const FAILURE_TIMEOUT = 600;
+// Large enough that a stall of several hundred ms between two beats on a real store does not remove a beating member.
+const FAILURE_TIMEOUT = 1500;
 
 /**
  * The contract every `MembershipStore` keeps. Run against each implementation, so all three behave alike.

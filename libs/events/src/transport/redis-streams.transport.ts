@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { RedisClient } from '@shoal/cluster';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 import type { EventTransport, TransportSubscription } from './event-transport.js';
+import { PublishBatcher } from './publish-batcher.js';
 import { StreamBroadcastReader } from './stream-broadcast-reader.js';
 import { streamKey } from './stream-codec.js';
 import { StreamGroupConsumer, type ConsumptionGate } from './stream-group-consumer.js';
@@ -23,6 +24,7 @@ export class RedisStreamsTransport implements EventTransport {
   private readonly logger = new Logger('Shoal:Events');
   private readonly groups: StreamGroupConsumer[] = [];
   private readonly readers: StreamBroadcastReader[] = [];
+  private readonly batcher: PublishBatcher;
 
   constructor(
     private readonly redis: RedisClient,
@@ -30,32 +32,15 @@ export class RedisStreamsTransport implements EventTransport {
     private readonly nodeId: string,
     private readonly settings: RedisStreamsSettings,
     private readonly gateFor: (group: string) => ConsumptionGate | undefined = () => undefined,
-  ) {}
+  ) {
+    this.batcher = new PublishBatcher(redis, String(settings.maxLen));
+  }
 
   async publish(envelopes: readonly EventEnvelope[]): Promise<void> {
     if (envelopes.length === 0) return;
-    if (envelopes.length === 1) {
-      const [envelope] = envelopes;
-      const key = streamKey(this.prefix, envelope.type);
-      await this.redis.xadd(
-        key,
-        'MAXLEN',
-        '~',
-        String(this.settings.maxLen),
-        '*',
-        'e',
-        JSON.stringify(envelope),
-      );
-      return;
-    }
-    const pipeline = this.redis.pipeline();
-    for (const envelope of envelopes) {
-      const key = streamKey(this.prefix, envelope.type);
-      pipeline.xadd(key, 'MAXLEN', '~', String(this.settings.maxLen), '*', 'e', JSON.stringify(envelope));
-    }
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error);
-    if (failed?.[0]) throw failed[0];
+    await this.batcher.publish(
+      envelopes.map((envelope) => [streamKey(this.prefix, envelope.type), JSON.stringify(envelope)]),
+    );
   }
 
   async subscribe(subscription: TransportSubscription): Promise<void> {

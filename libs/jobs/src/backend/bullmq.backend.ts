@@ -169,6 +169,10 @@ export class BullmqBackend implements JobsBackend {
     return String(job.id);
   }
 
+  countDeadLetters(queue: string): Promise<number> {
+    return this.get(queue).dead.getWaitingCount();
+  }
+
   async purgeDeadLetters(queue: string): Promise<number> {
     const { dead } = this.get(queue);
     const count = await dead.getWaitingCount();

@@ -64,6 +64,7 @@ export interface JobsBackend {
   /** Enqueues the dead job again (fresh attempts) and removes the dead letter. @returns the new job id. */
   replayDeadLetter(queue: string, id: string): Promise<string | undefined>;
   purgeDeadLetters(queue: string): Promise<number>;
+  countDeadLetters(queue: string): Promise<number>;
   close(): Promise<void>;
 }
 

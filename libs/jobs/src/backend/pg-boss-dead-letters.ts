@@ -65,6 +65,15 @@ export class PgBossDeadLetters {
     return r ? ({ id: String(r.id), name: String(r.name), data: r.data } as DeadJob) : undefined;
   }
 
+  async count(queue: string): Promise<number> {
+    await this.ensure();
+    const { rows } = await this.db.executeSql(
+      `SELECT count(*)::int AS n FROM ${this.table} WHERE queue = $1`,
+      [queue],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async purge(queue: string): Promise<number> {
     await this.ensure();
     const { rows } = await this.db.executeSql(

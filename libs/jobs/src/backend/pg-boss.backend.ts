@@ -190,6 +190,10 @@ export class PgBossBackend implements JobsBackend {
     return this.add(queue, dead.name, dead.data, {});
   }
 
+  countDeadLetters(queue: string): Promise<number> {
+    return this.deadLetters.count(queue);
+  }
+
   purgeDeadLetters(queue: string): Promise<number> {
     return this.deadLetters.purge(queue);
   }

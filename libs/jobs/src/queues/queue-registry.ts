@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { JOBS_BACKEND, type JobsBackend } from '../backend/jobs-backend.js';
+import { JOBS_BACKEND, type JobCounts, type JobsBackend } from '../backend/jobs-backend.js';
 import { UnknownQueueError } from '../errors/unknown-queue.error.js';
 import type { QueueOptions } from '../jobs-options.js';
 
@@ -31,6 +31,16 @@ export class QueueRegistry implements OnApplicationShutdown {
 
   all(): QueueOptions[] {
     return [...this.queues.values()];
+  }
+
+  /** Jobs of `name` by state, and its dead letters, on whichever backend runs (health checks, dashboards). */
+  async depth(name: string): Promise<JobCounts & { deadLetters: number }> {
+    this.get(name);
+    const [counts, deadLetters] = await Promise.all([
+      this.backend.counts(name),
+      this.backend.countDeadLetters(name),
+    ]);
+    return { ...counts, deadLetters };
   }
 
   async onApplicationShutdown(): Promise<void> {

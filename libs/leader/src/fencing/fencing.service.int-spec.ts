@@ -57,8 +57,9 @@ describe('FencingService', () => {
     expect(rows.map((r) => Number(r.token))).toEqual([5, 5, 7]);
   });
 
-  it('keeps resources apart', async () => {
-    await fencing.transaction('other', async () => undefined, 1);
+  it('keeps resources apart: token 1 is current on another resource although "ledger" saw 7', async () => {
+    await write(7);
+    await expect(fencing.transaction('other', async () => 'written', 1)).resolves.toBe('written');
   });
 
   it('refuses to check outside a transaction, and without a token outside a singleton', async () => {

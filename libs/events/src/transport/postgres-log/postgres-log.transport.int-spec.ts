@@ -173,7 +173,7 @@ describe('PostgresLogTransport (events on Postgres alone)', () => {
     await eventually(() => rescuer.ns.includes(10), { what: 'the hung claim taken over', timeoutMs: 10_000 });
   });
 
-  it('redelivers an event whose delivery was not done, and keeps it otherwise pending for nobody', async () => {
+  it('redelivers an event whose delivery was not done, once its claim expires', async () => {
     fresh();
     let first = true;
     const recorder = new Recorder(async () => {
