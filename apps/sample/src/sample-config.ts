@@ -45,7 +45,7 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
  * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL`, `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
  * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT`, `SHOAL_LEASE_TTL` and `SHOAL_RELAY`
  * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `SHOAL_JOBS_BACKEND`
- * (`redis` | `postgres`; default `redis` when Redis is configured), `JOBS_CONCURRENCY`, `JOBS_MAX_WAITING`,
+ * (`redis` | `postgres`; default: `redis` when Redis is configured), `JOBS_CONCURRENCY`, `JOBS_MAX_WAITING`,
  * `SHOAL_JOBS_LOCK_DURATION`, `SINGLETON_INTERVAL_MS` (default 1000), `SINGLETON_WORK_MS` (default 20) and
  * `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests);
  * `CACHE_PROVIDER` (`local` | `redis`, default `redis` when `REDIS_URL` is set), `CACHE_SINGLE_FLIGHT` (`false` turns

@@ -10,12 +10,19 @@ export interface QueueDepth {
   readonly deadLetters: number;
 }
 
-/** Reads the depth of every registered queue, on either jobs backend (in parallel). */
+/** Reads the depth of every registered queue (two round trips per queue, in parallel). */
 export function readQueueDepths(registry: QueueRegistry): Promise<QueueDepth[]> {
   return Promise.all(
     registry.all().map(async ({ name }) => {
-      const { waiting, delayed, active, failed, deadLetters } = await registry.depth(name);
-      return { queue: name, waiting, delayed, active, failed, deadLetters };
+      const { counts, deadLetters } = await registry.depth(name);
+      return {
+        queue: name,
+        waiting: counts.waiting,
+        delayed: counts.delayed,
+        active: counts.active,
+        failed: counts.failed,
+        deadLetters,
+      };
     }),
   );
 }

@@ -169,7 +169,7 @@ export class BullmqBackend implements JobsBackend {
     return String(job.id);
   }
 
-  countDeadLetters(queue: string): Promise<number> {
+  deadLetterCount(queue: string): Promise<number> {
     return this.get(queue).dead.getWaitingCount();
   }
 

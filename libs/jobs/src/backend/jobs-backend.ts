@@ -64,7 +64,8 @@ export interface JobsBackend {
   /** Enqueues the dead job again (fresh attempts) and removes the dead letter. @returns the new job id. */
   replayDeadLetter(queue: string, id: string): Promise<string | undefined>;
   purgeDeadLetters(queue: string): Promise<number>;
-  countDeadLetters(queue: string): Promise<number>;
+  /** How many dead letters the queue holds. */
+  deadLetterCount(queue: string): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -190,7 +190,7 @@ export class PgBossBackend implements JobsBackend {
     return this.add(queue, dead.name, dead.data, {});
   }
 
-  countDeadLetters(queue: string): Promise<number> {
+  deadLetterCount(queue: string): Promise<number> {
     return this.deadLetters.count(queue);
   }
 

@@ -29,18 +29,17 @@ export class QueueRegistry implements OnApplicationShutdown {
     return options;
   }
 
-  all(): QueueOptions[] {
-    return [...this.queues.values()];
-  }
-
-  /** Jobs of `name` by state, and its dead letters, on whichever backend runs (health checks, dashboards). */
-  async depth(name: string): Promise<JobCounts & { deadLetters: number }> {
-    this.get(name);
+  /** Jobs of one queue by state, and its dead letters, as the backend counts them. */
+  async depth(name: string): Promise<{ counts: JobCounts; deadLetters: number }> {
     const [counts, deadLetters] = await Promise.all([
       this.backend.counts(name),
-      this.backend.countDeadLetters(name),
+      this.backend.deadLetterCount(name),
     ]);
-    return { ...counts, deadLetters };
+    return { counts, deadLetters };
+  }
+
+  all(): QueueOptions[] {
+    return [...this.queues.values()];
   }
 
   async onApplicationShutdown(): Promise<void> {
