@@ -22,7 +22,7 @@ class PostponedError extends Error {
 
 /**
  * One queue's worker on pg-boss: fetches up to `concurrency` jobs (`FOR UPDATE SKIP LOCKED`), woken by a NOTIFY
- * after each enqueue and polling as a fallback; renews the expiry of its active jobs every `lockDuration / 2`
+ * after each enqueue and polling as a fallback; renews the expiry of its active jobs every `lockDuration / 3`
  * (a killed node's jobs expire and are retried by pg-boss's maintenance); completes, retries with Shoal's backoff,
  * or fails each job itself.
  */
@@ -46,7 +46,7 @@ export class PgBossQueueWorker {
 
   start(): void {
     this.loop = this.run();
-    this.renewTimer = setInterval(() => void this.renew(), Math.max(250, this.timing.lockDuration / 2));
+    this.renewTimer = setInterval(() => void this.renew(), Math.max(250, this.timing.lockDuration / 3));
   }
 
   /** A job may be waiting: fetch now. */
