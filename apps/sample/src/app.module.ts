@@ -7,9 +7,15 @@ import { EventBusModule } from '@shoal/events';
 import { HealthModule } from '@shoal/health';
 import { JobsModule } from '@shoal/jobs';
 import { LeaderModule } from '@shoal/leader';
+import { MessagingModule } from '@shoal/messaging';
 import { RealtimeModule } from '@shoal/realtime';
 import { WebhooksModule } from '@shoal/webhooks';
 import { z } from 'zod';
+import { AccountEntity } from './accounts/account.entity.js';
+import { AccountStats } from './accounts/account-stats.js';
+import { AccountsController } from './accounts/accounts.controller.js';
+import { AccountsStore } from './accounts/accounts.store.js';
+import { ShardsController } from './accounts/shards.controller.js';
 import { ClusterController } from './cluster/cluster.controller.js';
 import { MembershipLog } from './cluster/membership-log.service.js';
 import { SampleJobsController } from './jobs/sample-jobs.controller.js';
@@ -57,6 +63,7 @@ export class AppModule {
         CacheModule.forRoot(config.cache),
         // GET /health/live, /health/ready, /health and /metrics; readiness 503 first on SIGTERM, then the drain.
         HealthModule.forRoot(config.health),
+        MessagingModule.forRoot(),
         DashboardModule,
         JobsModule.registerQueue({
           name: 'sample-work',
@@ -78,6 +85,9 @@ export class AppModule {
         RealtimeController,
         FlagsController,
         CachedFlagsController,
+        AccountsController,
+        ShardsController,
+        AccountEntity,
       ],
       providers: [
         // Shoal's input errors answer 400/413/429, an unreachable Redis or Postgres answers 503.
@@ -94,6 +104,8 @@ export class AppModule {
         OrderFeed,
         { provide: SAMPLE_AUTH_SECRET, useValue: config.realtime.authSecret },
         FlagsService,
+        AccountsStore,
+        AccountStats,
       ],
     };
   }
