@@ -187,6 +187,7 @@ export class SampleNodes {
     try {
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}" CASCADE`);
+      await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}_jobs" CASCADE`);
     } catch {
       // likewise
     } finally {

@@ -10,7 +10,6 @@ import { LeaderModule } from '@shoal/leader';
 import { MessagingModule } from '@shoal/messaging';
 import { RealtimeModule } from '@shoal/realtime';
 import { WebhooksModule } from '@shoal/webhooks';
-import { z } from 'zod';
 import { AccountEntity } from './accounts/account.entity.js';
 import { AccountStats } from './accounts/account-stats.js';
 import { AccountsController } from './accounts/accounts.controller.js';
@@ -20,6 +19,7 @@ import { ClusterController } from './cluster/cluster.controller.js';
 import { MembershipLog } from './cluster/membership-log.service.js';
 import { SampleJobsController } from './jobs/sample-jobs.controller.js';
 import { SampleJobsProcessor } from './jobs/sample-jobs.processor.js';
+import { sampleWork } from './jobs/sample-work.queue.js';
 import { CounterController } from './counter/counter.controller.js';
 import { CounterService } from './counter/counter.service.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
@@ -66,12 +66,9 @@ export class AppModule {
         MessagingModule.forRoot(),
         DashboardModule,
         JobsModule.registerQueue({
-          name: 'sample-work',
+          ...sampleWork,
           concurrency: config.jobConcurrency,
           maxWaiting: config.jobMaxWaiting,
-          jobs: {
-            record: z.object({ key: z.string().min(1), ms: z.number().int().min(0).max(60_000).optional() }),
-          },
         }),
       ],
       controllers: [

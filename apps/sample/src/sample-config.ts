@@ -44,9 +44,10 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
 /**
  * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL`, `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
  * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT`, `SHOAL_LEASE_TTL` and `SHOAL_RELAY`
- * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `JOBS_CONCURRENCY`,
- * `JOBS_MAX_WAITING`, `SHOAL_JOBS_LOCK_DURATION`, `SINGLETON_INTERVAL_MS` (default 1000), `SINGLETON_WORK_MS`
- * (default 20) and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests);
+ * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `SHOAL_JOBS_BACKEND`
+ * (`redis` | `postgres`; default: `redis` when Redis is configured), `JOBS_CONCURRENCY`, `JOBS_MAX_WAITING`,
+ * `SHOAL_JOBS_LOCK_DURATION`, `SINGLETON_INTERVAL_MS` (default 1000), `SINGLETON_WORK_MS` (default 20) and
+ * `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests);
  * `CACHE_PROVIDER` (`local` | `redis`, default `redis` when `REDIS_URL` is set), `CACHE_SINGLE_FLIGHT` (`false` turns
  * cluster-wide single flight off) and `CACHE_LOCK_TTL`; `SHOAL_SOCKETS` (`false`: this replica serves no sockets but
  * emits), `SHOAL_SOCKET_ADAPTER` (`redis` | `sharded` | `streams` | `postgres`) and `SAMPLE_AUTH_SECRET` (signs the
@@ -75,6 +76,7 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
     leader: { leaseTtl: optionalNumber(env, 'SHOAL_LEASE_TTL') },
     events: { relay: { mode: env.SHOAL_RELAY === 'off' ? 'off' : 'all' } },
     jobs: {
+      backend: readJobsBackend(env.SHOAL_JOBS_BACKEND),
       workers: env.SHOAL_WORKERS !== 'false',
       stalled: lockDuration
         ? { lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)) }
@@ -94,6 +96,13 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
       shutdownGrace: optionalNumber(env, 'SHOAL_SHUTDOWN_GRACE'),
     },
   };
+}
+
+function readJobsBackend(raw: string | undefined): JobsModuleOptions['backend'] {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'redis' && raw !== 'postgres')
+    throw new Error(`SHOAL_JOBS_BACKEND must be redis or postgres, got "${raw}"`);
+  return raw;
 }
 
 function readCacheConfig(env: NodeJS.ProcessEnv): CacheModuleOptions {
