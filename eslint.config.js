@@ -27,4 +27,9 @@ export default tseslint.config(
       ],
     },
   },
+  // The sample's dashboard page runs in the browser, with the Socket.IO client as a global.
+  {
+    files: ['apps/sample/public/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, io: 'readonly' } },
+  },
 );

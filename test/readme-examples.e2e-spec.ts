@@ -35,7 +35,10 @@ async function admin<T>(url: string, work: (client: pg.Client) => Promise<T>): P
   }
 }
 
-/** Boots the example as its reader would: its `AppModule`, plus the services the guide asks them to provide. */
+/**
+ * Boots the example as its reader would: its `AppModule` with the guide's services added to its providers (so they
+ * see what the module's imports provide to it, such as a queue registered there).
+ */
 async function boot(
   example: Record<string, unknown>,
   services: string[] = [],
@@ -45,7 +48,9 @@ async function boot(
     if (typeof service !== 'function') throw new Error(`the example exports no ${name}`);
     return service as Type;
   });
-  @Module({ imports: [example.AppModule as Type], providers })
+  const appModule = example.AppModule as Type;
+  const metadata = (key: string) => (Reflect.getMetadata(key, appModule) as Type[] | undefined) ?? [];
+  @Module({ imports: metadata('imports'), providers: [...metadata('providers'), ...providers] })
   class ReadmeApp {}
   app = await NestFactory.createApplicationContext(ReadmeApp, { logger: ['error', 'warn'] });
   return app;

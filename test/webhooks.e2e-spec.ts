@@ -10,7 +10,10 @@ interface Hit {
   body: string;
 }
 
-describe('signed webhooks from sample processes', () => {
+describe.each([
+  ['BullMQ', 'redis'],
+  ['pg-boss', 'postgres'],
+])('signed webhooks from sample processes, jobs on %s', (_, jobsBackend) => {
   let nodes: SampleNodes;
   let receiver: Server;
   let url: string;
@@ -30,6 +33,7 @@ describe('signed webhooks from sample processes', () => {
     nodes = await SampleNodes.start({
       names: ['alpha', 'bravo', 'strict'],
       store: 'redis',
+      env: { SHOAL_JOBS_BACKEND: jobsBackend },
       envFor: (name): Record<string, string> =>
         // The strict replica is the only one with workers: it delivers to a loopback endpoint created on alpha,
         // under the policy stored with that endpoint, not its own.

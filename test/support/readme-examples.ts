@@ -13,15 +13,18 @@ export interface ReadmeBlock {
 }
 
 /**
- * The README's complete examples: ```ts blocks whose fence follows `<!-- readme-run: <name> -->`, grouped by name
- * (a guide's module and its services are one example).
+ * The README's complete examples: ```ts blocks whose fence follows `<!-- readme-run: <name> -->` (blank lines
+ * between allowed), grouped by name (a guide's module and its services are one example).
  */
 export function readmeExamples(path = README): Map<string, ReadmeBlock[]> {
   const lines = readFileSync(path, 'utf8').split('\n');
   const examples = new Map<string, ReadmeBlock[]>();
   for (let i = 1; i < lines.length; i += 1) {
-    const marker = /^<!--\s*readme-run:\s*([a-z0-9-]+)\s*-->$/.exec(lines[i - 1].trim());
-    if (!marker || lines[i].trim() !== '```ts') continue;
+    if (lines[i].trim() !== '```ts') continue;
+    let previous = i - 1;
+    while (previous > 0 && lines[previous].trim() === '') previous -= 1;
+    const marker = /^<!--\s*readme-run:\s*([a-z0-9-]+)\s*-->$/.exec(lines[previous].trim());
+    if (!marker) continue;
     let end = i + 1;
     while (end < lines.length && lines[end].trim() !== '```') end += 1;
     const blocks = examples.get(marker[1]) ?? [];

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { freePort, NodeProcessGroup, type NodeProcess } from '@shoal/testing';
+import { freePort, NodeProcess, NodeProcessGroup } from '@shoal/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
@@ -18,12 +18,15 @@ export interface ClusterView {
 
 /** Real processes of the sample app forming one cluster under a private prefix. */
 export class SampleNodes {
+  private readonly late: NodeProcess[] = [];
+
   private constructor(
     readonly group: NodeProcessGroup,
-    readonly ports: ReadonlyMap<string, number>,
+    readonly ports: Map<string, number>,
     readonly prefix: string,
     private readonly redisUrl: string,
     private readonly databaseUrl: string,
+    private readonly envOf: (name: string, port: number) => Record<string, string>,
   ) {}
 
   static async start(options: {
@@ -41,31 +44,38 @@ export class SampleNodes {
     const prefix = `e2e_${Math.random().toString(36).slice(2, 10)}`;
     const ports = new Map<string, number>();
     for (const name of options.names) ports.set(name, await freePort());
+    const envOf = (name: string, port: number) => ({
+      PORT: String(port),
+      SHOAL_NODE_ID: name,
+      SHOAL_PREFIX: prefix,
+      SHOAL_STORE: options.store,
+      REDIS_URL: redisUrl,
+      DATABASE_URL: databaseUrl,
+      NO_COLOR: '1',
+      WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
+      // No load balancer to drain in most tests: a SIGTERM hands over at once (health tests set their own).
+      SHOAL_DRAIN_DELAY: '0',
+      ...options.env,
+      ...options.envFor?.(name),
+    });
     const group = await NodeProcessGroup.start(
-      options.names.map((name) => ({
-        name,
-        script: SAMPLE_MAIN,
-        env: {
-          PORT: String(ports.get(name)),
-          SHOAL_NODE_ID: name,
-          SHOAL_PREFIX: prefix,
-          SHOAL_STORE: options.store,
-          REDIS_URL: redisUrl,
-          DATABASE_URL: databaseUrl,
-          NO_COLOR: '1',
-          WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
-          // No load balancer to drain in most tests: a SIGTERM hands over at once (health tests set their own).
-          SHOAL_DRAIN_DELAY: '0',
-          ...options.env,
-          ...options.envFor?.(name),
-        },
-      })),
+      options.names.map((name) => ({ name, script: SAMPLE_MAIN, env: envOf(name, ports.get(name)!) })),
     );
-    return new SampleNodes(group, ports, prefix, redisUrl, databaseUrl);
+    return new SampleNodes(group, ports, prefix, redisUrl, databaseUrl, envOf);
+  }
+
+  /** Starts one more node of this cluster (same settings) and waits until it is ready. */
+  async spawn(name: string): Promise<NodeProcess> {
+    const port = await freePort();
+    this.ports.set(name, port);
+    const node = new NodeProcess({ name, script: SAMPLE_MAIN, env: this.envOf(name, port) });
+    this.late.push(node);
+    await node.start();
+    return node;
   }
 
   node(name: string): NodeProcess {
-    return this.group.node(name);
+    return this.late.find((n) => n.name === name) ?? this.group.node(name);
   }
 
   /** This node's view, or undefined when it does not answer (within 1 s). */
@@ -155,7 +165,13 @@ export class SampleNodes {
 
   /** Stops every process and deletes the cluster's Redis keys / Postgres schema. */
   async dispose(): Promise<void> {
-    await this.group.stopAll();
+    await Promise.all([
+      this.group.stopAll(),
+      ...this.late.map(async (node) => {
+        if (node.paused) node.resume();
+        await node.stop().catch(() => node.kill());
+      }),
+    ]);
     const redis = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
     redis.on('error', () => undefined); // a private server may be gone already
     try {
@@ -171,6 +187,7 @@ export class SampleNodes {
     try {
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}" CASCADE`);
+      await client.query(`DROP SCHEMA IF EXISTS "${this.prefix}_jobs" CASCADE`);
     } catch {
       // likewise
     } finally {

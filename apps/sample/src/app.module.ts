@@ -7,15 +7,22 @@ import { EventBusModule } from '@shoal/events';
 import { HealthModule } from '@shoal/health';
 import { JobsModule } from '@shoal/jobs';
 import { LeaderModule } from '@shoal/leader';
+import { MessagingModule } from '@shoal/messaging';
 import { RealtimeModule } from '@shoal/realtime';
 import { WebhooksModule } from '@shoal/webhooks';
-import { z } from 'zod';
+import { AccountEntity } from './accounts/account.entity.js';
+import { AccountStats } from './accounts/account-stats.js';
+import { AccountsController } from './accounts/accounts.controller.js';
+import { AccountsStore } from './accounts/accounts.store.js';
+import { ShardsController } from './accounts/shards.controller.js';
 import { ClusterController } from './cluster/cluster.controller.js';
 import { MembershipLog } from './cluster/membership-log.service.js';
 import { SampleJobsController } from './jobs/sample-jobs.controller.js';
 import { SampleJobsProcessor } from './jobs/sample-jobs.processor.js';
+import { sampleWork } from './jobs/sample-work.queue.js';
 import { CounterController } from './counter/counter.controller.js';
 import { CounterService } from './counter/counter.service.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { CachedFlagsController } from './flags/cached-flags.controller.js';
 import { FlagsController } from './flags/flags.controller.js';
 import { FlagsService } from './flags/flags.service.js';
@@ -27,7 +34,7 @@ import { LiveGateway } from './realtime/live.gateway.js';
 import { OrderFeed } from './realtime/order-feed.handler.js';
 import { RealtimeController } from './realtime/realtime.controller.js';
 import { verifyToken } from './realtime/sample-auth.js';
-import type { SampleConfig } from './sample-config.js';
+import { SAMPLE_CONFIG, type SampleConfig } from './sample-config.js';
 import { SingletonController } from './singleton/singleton.controller.js';
 import { SingletonRuns } from './singleton/singleton-runs.service.js';
 import { OrderWebhooks } from './webhooks/order-webhooks.handler.js';
@@ -56,13 +63,12 @@ export class AppModule {
         CacheModule.forRoot(config.cache),
         // GET /health/live, /health/ready, /health and /metrics; readiness 503 first on SIGTERM, then the drain.
         HealthModule.forRoot(config.health),
+        MessagingModule.forRoot(),
+        DashboardModule,
         JobsModule.registerQueue({
-          name: 'sample-work',
+          ...sampleWork,
           concurrency: config.jobConcurrency,
           maxWaiting: config.jobMaxWaiting,
-          jobs: {
-            record: z.object({ key: z.string().min(1), ms: z.number().int().min(0).max(60_000).optional() }),
-          },
         }),
       ],
       controllers: [
@@ -76,10 +82,14 @@ export class AppModule {
         RealtimeController,
         FlagsController,
         CachedFlagsController,
+        AccountsController,
+        ShardsController,
+        AccountEntity,
       ],
       providers: [
         // Shoal's input errors answer 400/413/429, an unreachable Redis or Postgres answers 503.
         { provide: APP_FILTER, useClass: ShoalExceptionFilter },
+        { provide: SAMPLE_CONFIG, useValue: config },
         MembershipLog,
         SingletonRuns,
         CounterService,
@@ -91,6 +101,8 @@ export class AppModule {
         OrderFeed,
         { provide: SAMPLE_AUTH_SECRET, useValue: config.realtime.authSecret },
         FlagsService,
+        AccountsStore,
+        AccountStats,
       ],
     };
   }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClusterService } from '@shoal/cluster';
+import { MessagingModule } from '@shoal/messaging';
 import { AppModule } from './app.module.js';
 import { readSampleConfig } from './sample-config.js';
 
@@ -9,6 +10,8 @@ async function bootstrap(): Promise<void> {
   const config = readSampleConfig();
   const app = await NestFactory.create(AppModule.forConfig(config), { bufferLogs: false });
   app.enableShutdownHooks();
+  MessagingModule.connect(app);
+  await app.startAllMicroservices();
   await app.listen(config.port, '0.0.0.0');
   const self = app.get(ClusterService).self;
   // One machine-readable line for scripts and tests.

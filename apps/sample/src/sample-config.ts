@@ -8,9 +8,14 @@ import type { RealtimeAdapterKind } from '@shoal/realtime';
 import type { WebhooksModuleOptions } from '@shoal/webhooks';
 import { DEVELOPMENT_AUTH_SECRET } from './realtime/sample-auth.js';
 
-/** The sample app's settings, all from the environment. */
+/** Injection token of the sample's `SampleConfig` (for providers that need a setting). */
+export const SAMPLE_CONFIG = Symbol('sample:config');
+
+/** The sample app's settings, all from the environment, read once by `readSampleConfig` at start-up. */
 export interface SampleConfig {
   readonly port: number;
+  /** The `@Singleton()` demo task: how often it runs and how long each run works. */
+  readonly singleton: { readonly intervalMs: number; readonly workMs: number };
   readonly cluster: ClusterModuleOptions;
   readonly leader: LeaderModuleOptions;
   readonly events: EventBusModuleOptions;
@@ -39,8 +44,10 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
 /**
  * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL`, `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
  * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT`, `SHOAL_LEASE_TTL` and `SHOAL_RELAY`
- * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `JOBS_CONCURRENCY`, `JOBS_MAX_WAITING`,
- * `SHOAL_JOBS_LOCK_DURATION` and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests);
+ * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `SHOAL_JOBS_BACKEND`
+ * (`redis` | `postgres`; default: `redis` when Redis is configured), `JOBS_CONCURRENCY`, `JOBS_MAX_WAITING`,
+ * `SHOAL_JOBS_LOCK_DURATION`, `SINGLETON_INTERVAL_MS` (default 1000), `SINGLETON_WORK_MS` (default 20) and
+ * `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests);
  * `CACHE_PROVIDER` (`local` | `redis`, default `redis` when `REDIS_URL` is set), `CACHE_SINGLE_FLIGHT` (`false` turns
  * cluster-wide single flight off) and `CACHE_LOCK_TTL`; `SHOAL_SOCKETS` (`false`: this replica serves no sockets but
  * emits), `SHOAL_SOCKET_ADAPTER` (`redis` | `sharded` | `streams` | `postgres`) and `SAMPLE_AUTH_SECRET` (signs the
@@ -52,6 +59,10 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
   const lockDuration = optionalNumber(env, 'SHOAL_JOBS_LOCK_DURATION');
   return {
     port: optionalNumber(env, 'PORT') ?? 3000,
+    singleton: {
+      intervalMs: optionalNumber(env, 'SINGLETON_INTERVAL_MS') ?? 1000,
+      workMs: optionalNumber(env, 'SINGLETON_WORK_MS') ?? 20,
+    },
     cluster: {
       redis: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       postgres: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -65,6 +76,7 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
     leader: { leaseTtl: optionalNumber(env, 'SHOAL_LEASE_TTL') },
     events: { relay: { mode: env.SHOAL_RELAY === 'off' ? 'off' : 'all' } },
     jobs: {
+      backend: readJobsBackend(env.SHOAL_JOBS_BACKEND),
       workers: env.SHOAL_WORKERS !== 'false',
       stalled: lockDuration
         ? { lockDuration, stalledInterval: Math.max(500, Math.floor(lockDuration / 2)) }
@@ -84,6 +96,13 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
       shutdownGrace: optionalNumber(env, 'SHOAL_SHUTDOWN_GRACE'),
     },
   };
+}
+
+function readJobsBackend(raw: string | undefined): JobsModuleOptions['backend'] {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'redis' && raw !== 'postgres')
+    throw new Error(`SHOAL_JOBS_BACKEND must be redis or postgres, got "${raw}"`);
+  return raw;
 }
 
 function readCacheConfig(env: NodeJS.ProcessEnv): CacheModuleOptions {

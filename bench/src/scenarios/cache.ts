@@ -1,8 +1,9 @@
-import { RedisServer } from '@shoal/testing';
-import { pairedRatios, runInterleaved } from '../harness/interleave.js';
+import { pairedRatios } from '../harness/interleave.js';
+import { latencyRows, pooledPercentiles } from '../harness/latency-rows.js';
+import { roundsOnPrivateRedis } from '../harness/private-redis-rounds.js';
 import type { MetricRow } from '../harness/report.js';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../harness/scenario.js';
-import { percentile, summarize } from '../harness/stats.js';
+import { summarize } from '../harness/stats.js';
 import { cacheTurn } from './cache-turns.js';
 
 /** Run shape of the cache scenario. */
@@ -18,29 +19,18 @@ const FULL: CacheSettings = { rounds: 5, l1Reads: 200_000, l2Reads: 5000, invali
 /** `BENCH_QUICK=1`: 2 rounds, a tenth of the work. */
 const QUICK: CacheSettings = { rounds: 2, l1Reads: 20_000, l2Reads: 500, invalidations: 100 };
 
-async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutcome> {
-  const settings = quick ? QUICK : FULL;
-  log('starting a private Redis');
-  const redis = scope.track(await RedisServer.start(), (r) => r.kill());
-  const turn = (contestant: 'shoal' | 'raw') => () =>
-    cacheTurn({ contestant, redisUrl: redis.url, ...settings }, scope);
-  const samples = await runInterleaved({
-    rounds: settings.rounds,
-    smoke: quick,
-    signal: scope.signal,
-    turn: { shoal: turn('shoal'), raw: turn('raw') },
-    onTurn: (t) => {
-      const show = (metric: string, d = 0) => (t.samples[metric] ?? []).map((x) => x.toFixed(d)).join(' ');
-      log(
-        `round ${t.round}/${settings.rounds} ${t.contestant.padEnd(5)}: L1 ${show('l1_ops')} ops/s, ` +
-          `L2 ${show('l2_ops')} ops/s, propagation p50 ${show('propagation_p50_us')} µs ` +
-          `p99 ${show('propagation_p99_us')} µs`,
-      );
-    },
-  });
+async function run(context: ScenarioContext): Promise<ScenarioOutcome> {
+  const settings = context.quick ? QUICK : FULL;
+  const samples = await roundsOnPrivateRedis(
+    context,
+    settings.rounds,
+    (contestant, redisUrl) => cacheTurn({ contestant, redisUrl, ...settings }, context.scope),
+    (show) =>
+      `L1 ${show('l1_ops')} ops/s, L2 ${show('l2_ops')} ops/s, propagation p50 ${show('propagation_p50_us')} µs ` +
+      `p99 ${show('propagation_p99_us')} µs`,
+  );
   const shoal = samples.byContestant.shoal;
   const raw = samples.byContestant.raw;
-  const toMs = (values: number[]) => values.map((v) => v / 1000);
   const l1Ratios = pairedRatios(samples, 'l1_ops');
   const l2Ratios = pairedRatios(samples, 'l2_ops');
   const rows: MetricRow[] = [
@@ -58,22 +48,13 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       target: { stat: 'median', op: '>=', value: 0.8, unit: '×' },
       decimals: 2,
     },
-    {
-      metric: 'invalidation → other process p50 per round (ms)',
-      shoal: summarize(toMs(shoal.propagation_p50_us)),
-      raw: summarize(toMs(raw.propagation_p50_us)),
-      decimals: 2,
-    },
-    {
-      metric: 'invalidation → other process p99 per round (ms)',
-      shoal: summarize(toMs(shoal.propagation_p99_us)),
-      raw: summarize(toMs(raw.propagation_p99_us)),
-      target: { stat: 'median', op: '<=', value: 5, unit: 'ms' },
-      decimals: 2,
-    },
+    ...latencyRows('invalidation → other process', 'propagation', shoal, raw, 2, {
+      stat: 'median',
+      op: '<=',
+      value: 5,
+      unit: 'ms',
+    }),
   ];
-  const pooled = (values: number[]) =>
-    `p50 ${(percentile(values, 50) / 1000).toFixed(2)} ms, p99 ${(percentile(values, 99) / 1000).toFixed(2)} ms`;
   return {
     rounds: settings.rounds,
     settings: { ...settings },
@@ -89,7 +70,7 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       'invalidation: shoal = `cache.delete(key)` (L1, Redis UNLINK, then PUBLISH on the bus) until the listener’s ' +
         'CacheService.invalidations$ emits; raw = one ioredis PUBLISH until a bare subscriber gets it. Wall clock ' +
         '(timeOrigin + now) on both sides of one machine.',
-      `invalidation pooled over all rounds: shoal ${pooled(shoal.propagation_us)}; raw ${pooled(raw.propagation_us)}.`,
+      `invalidation pooled over all rounds: shoal ${pooledPercentiles(shoal.propagation_us, 2)}; raw ${pooledPercentiles(raw.propagation_us, 2)}.`,
       `ratios per round: L1 [${l1Ratios.map((r) => r.toFixed(2)).join(' ')}], L2 ` +
         `[${l2Ratios.map((r) => r.toFixed(2)).join(' ')}].`,
     ],

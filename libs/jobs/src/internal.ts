@@ -4,5 +4,6 @@
  * @packageDocumentation
  */
 export { QueueRegistry } from './queues/queue-registry.js';
-export { JobWorkers, type JobHandler } from './workers/job-workers.js';
+export { JobWorkers, type JobHandler, type BackoffStrategy } from './workers/job-workers.js';
+export type { JobControl } from './backend/jobs-backend.js';
 export type { JobAddOptions } from './jobs.service.js';

@@ -9,6 +9,9 @@ export interface JobsConfig {
   readonly backoff: { readonly delay: number; readonly jitter: number };
   readonly keepCompleted: number;
   readonly keepFailed: number;
+  /** Chosen by `createJobsBackend` when not set. */
+  readonly backend?: 'redis' | 'postgres';
+  readonly postgres: { readonly pollInterval: number };
   readonly workers: boolean;
   readonly shutdownGracePeriod: number;
   readonly stalled: {
@@ -34,6 +37,8 @@ const optionsSchema = z.strictObject({
   defaults: z
     .strictObject({ ...retry, keepCompleted: count.optional(), keepFailed: count.optional() })
     .optional(),
+  backend: z.enum(['redis', 'postgres']).optional(),
+  postgres: z.strictObject({ pollInterval: ms.optional() }).optional(),
   workers: z.boolean().optional(),
   shutdownGracePeriod: z.number().int().nonnegative().optional(),
   stalled: z
@@ -76,6 +81,8 @@ export function resolveJobsConfig(options: JobsModuleOptions = {}): JobsConfig {
     backoff: { ...d.backoff, ...options.defaults?.backoff },
     keepCompleted: options.defaults?.keepCompleted ?? d.keepCompleted,
     keepFailed: options.defaults?.keepFailed ?? d.keepFailed,
+    backend: options.backend,
+    postgres: { ...d.postgres, ...options.postgres },
     workers: options.workers ?? true,
     shutdownGracePeriod: options.shutdownGracePeriod ?? d.shutdownGracePeriod,
     stalled,

@@ -17,14 +17,22 @@ export interface JobsModuleOptions {
     /** Failed jobs kept (count). Default 5000. */
     keepFailed?: number;
   };
+  /**
+   * Where jobs live: `redis` (BullMQ) or `postgres` (pg-boss, over the ClusterModule's pool and LISTEN connection).
+   * Default: `redis` when ClusterModule has Redis, else `postgres`.
+   */
+  backend?: 'redis' | 'postgres';
+  /** The Postgres backend: how often idle workers poll (NOTIFY wakes them at once on enqueue). Default 500. */
+  postgres?: { pollInterval?: number };
   /** `false` for replicas that only enqueue (API nodes): no worker runs here. Default true. */
   workers?: boolean;
   /** At shutdown, how long active jobs get to finish before their workers are forced closed. Default 30000. */
   shutdownGracePeriod?: number;
   /**
-   * Stalled-job detection (BullMQ): a worker holds a lock on each active job, renewed every `lockDuration / 2`;
-   * a job whose lock expired (its worker died or its event loop is blocked) is moved back to waiting at the next
-   * check, every `stalledInterval`. Default 15000 / 5000: a killed worker's jobs restart within ~20 s.
+   * Stalled-job detection: a worker holds a lock on each active job, renewed every `lockDuration / 2`; a job whose
+   * lock expired (its worker died or its event loop is blocked) is moved back to waiting at the next check, every
+   * `stalledInterval`. Default 15000 / 5000: a killed worker's jobs restart within ~20 s. On Postgres the lock is the
+   * job's pg-boss expiry (whole seconds), renewed the same way, checked by pg-boss maintenance.
    */
   stalled?: { lockDuration?: number; stalledInterval?: number; maxStalledCount?: number };
 }
@@ -51,5 +59,6 @@ export const JOBS_DEFAULTS = {
   keepFailed: 5000,
   concurrency: 10,
   shutdownGracePeriod: 30_000,
+  postgres: { pollInterval: 500 },
   stalled: { lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: 1 },
 } as const;

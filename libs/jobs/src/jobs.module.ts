@@ -1,6 +1,11 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type FactoryProvider, type ModuleMetadata, Module } from '@nestjs/common';
+import { ClusterConnections } from '@shoal/cluster';
+import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
+import { Queue } from 'bullmq';
+import { createJobsBackend } from './backend/create-backend.js';
+import { JOBS_BACKEND, type JobsBackend } from './backend/jobs-backend.js';
 import { JobDeadLetters } from './dead-letters/job-dead-letters.js';
-import { resolveJobsConfig, validateQueueOptions } from './jobs-config.js';
+import { resolveJobsConfig, validateQueueOptions, type JobsConfig } from './jobs-config.js';
 import { JOBS_CONFIG } from './jobs.constants.js';
 import { JOBS_MODULE_OPTIONS, JOBS_OPTIONS_TYPE, JobsConfigurableModule } from './jobs.module-definition.js';
 import type { JobsModuleOptions, QueueOptions } from './jobs-options.js';
@@ -14,9 +19,17 @@ import { JobWorkers } from './workers/job-workers.js';
 @Module({})
 class JobsQueueModule {}
 
+/** Options of `JobsModule.registerQueueAsync()`: the queue's name now, its other options from a factory. */
+export interface RegisterQueueAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  name: string;
+  inject?: FactoryProvider['inject'];
+  useFactory: (...args: never[]) => Omit<QueueOptions, 'name'> | Promise<Omit<QueueOptions, 'name'>>;
+}
+
 /**
- * Queues and workers on BullMQ, on the ClusterModule's Redis. `forRoot` once (global), `registerQueue` per queue;
- * `@Processor('queue')` classes with `@Process('job')` methods run the jobs on nodes with `workers: true`.
+ * Queues and workers with `@nestjs/bullmq`'s shape — `registerQueue`, `@Processor` + `WorkerHost`, `@InjectQueue`,
+ * `@OnWorkerEvent` — on BullMQ (Redis). `forRoot` once (global by default), `registerQueue` per queue; Shoal's
+ * extras are on `JobsService` and `JobDeadLetters`.
  */
 @Module({
   providers: [
@@ -25,13 +38,19 @@ class JobsQueueModule {}
       inject: [JOBS_MODULE_OPTIONS],
       useFactory: (options: JobsModuleOptions) => resolveJobsConfig(options),
     },
+    {
+      provide: JOBS_BACKEND,
+      inject: [ClusterConnections, CLUSTER_CONFIG, JOBS_CONFIG],
+      useFactory: (connections: ClusterConnections, cluster: ClusterConfig, config: JobsConfig) =>
+        createJobsBackend(connections, cluster, config),
+    },
     QueueRegistry,
     JobsService,
     JobDeadLetters,
     JobWorkers,
     JobsOutboxHandler,
   ],
-  exports: [JOBS_CONFIG, QueueRegistry, JobsService, JobDeadLetters, JobWorkers],
+  exports: [JOBS_CONFIG, JOBS_BACKEND, QueueRegistry, JobsService, JobDeadLetters, JobWorkers],
 })
 export class JobsModule extends JobsConfigurableModule {
   /** Every option has a default, so `JobsModule.forRoot()` is enough. */
@@ -40,21 +59,63 @@ export class JobsModule extends JobsConfigurableModule {
   }
 
   /**
-   * Registers a queue: `JobsModule.registerQueue({ name: 'emails', concurrency: 20, maxWaiting: 10_000 })`.
-   * Options are validated at start-up.
+   * Registers a queue: `JobsModule.registerQueue({ name: 'emails', concurrency: 20, maxWaiting: 10_000 })`, or a
+   * queue from `defineQueue` (typed enqueue). Options are validated at start-up. `@InjectQueue(name)` then gives its
+   * BullMQ `Queue`.
    */
-  static registerQueue(options: QueueOptions): DynamicModule {
-    validateQueueOptions(options);
+  static registerQueue(...queues: QueueOptions[]): DynamicModule {
+    for (const options of queues) validateQueueOptions(options);
     return {
       module: JobsQueueModule,
-      providers: [
-        {
-          provide: queueToken(options.name),
-          inject: [QueueRegistry],
-          useFactory: (r: QueueRegistry) => r.register(options),
-        },
-      ],
-      exports: [queueToken(options.name)],
+      providers: queues.map((options) => ({
+        provide: queueToken(options.name),
+        inject: [QueueRegistry, JOBS_BACKEND],
+        useFactory: (registry: QueueRegistry, backend: JobsBackend) =>
+          backendQueue(backend, registry.register(options).name),
+      })),
+      exports: queues.map((options) => queueToken(options.name)),
     };
+  }
+
+  /** Registers a queue whose options come from a factory (`inject`, e.g. `ConfigService`). */
+  static registerQueueAsync(...queues: RegisterQueueAsyncOptions[]): DynamicModule {
+    return {
+      module: JobsQueueModule,
+      imports: queues.flatMap((q) => q.imports ?? []),
+      providers: queues.map((q) => ({
+        provide: queueToken(q.name),
+        inject: [QueueRegistry, JOBS_BACKEND, ...(q.inject ?? [])],
+        useFactory: async (registry: QueueRegistry, backend: JobsBackend, ...args: never[]) => {
+          const options = validateQueueOptions({ ...(await q.useFactory(...args)), name: q.name });
+          return backendQueue(backend, registry.register(options).name);
+        },
+      })),
+      exports: queues.map((q) => queueToken(q.name)),
+    };
+  }
+}
+
+/**
+ * The BullMQ queue when the backend has one; on others an object whose every method throws the reason (the app still
+ * starts: a processor module may inject a queue it only uses on Redis).
+ */
+function backendQueue(backend: JobsBackend, name: string): unknown {
+  try {
+    return backend.bullQueue(name);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return new Proxy(
+      {},
+      {
+        get: (_target, property) => {
+          // Only BullMQ's own members throw: Nest's lifecycle probing (`onModuleInit`…) finds nothing.
+          if (typeof property !== 'string' || property === 'constructor' || !(property in Queue.prototype))
+            return undefined;
+          return () => {
+            throw new Error(message);
+          };
+        },
+      },
+    );
   }
 }

@@ -53,7 +53,15 @@ import { LeaderWatchdog } from './watchdog/leader-watchdog.js';
     LeaderExplorer,
     LeaderWatchdog,
   ],
-  exports: [LeaderService, LockService, FencingService, SingletonContext, LEADER_CONFIG],
+  exports: [
+    LeaderService,
+    LockService,
+    FencingService,
+    SingletonContext,
+    LEADER_CONFIG,
+    LEASE_STORE,
+    LeaseReleases,
+  ],
 })
 export class LeaderModule extends LeaderConfigurableModule {
   /** Every option has a default, so `LeaderModule.forRoot()` is enough. */

@@ -3,8 +3,8 @@ import { ManagedChild, OutputBuffer, type ExitStatus } from './managed-child.js'
 /** The readiness line a Shoal app prints on stdout once it serves requests. */
 export const DEFAULT_READY_PATTERN = /shoal:ready/;
 
-/** Default time a process gets to print its readiness line. */
-export const DEFAULT_READY_TIMEOUT_MS = 20_000;
+/** Default time a process gets to print its readiness line: ready arrives in ~2 s on an idle machine; generous for a loaded one. */
+export const DEFAULT_READY_TIMEOUT_MS = 45_000;
 
 /** Default time {@link NodeProcess.stop} waits after SIGTERM before it sends SIGKILL. */
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;

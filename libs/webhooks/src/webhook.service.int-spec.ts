@@ -15,7 +15,6 @@ import { WebhookService } from './webhook.service.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
 
 interface Received {
   path: string;
@@ -27,7 +26,13 @@ interface Received {
 @Module({})
 class WebhookTestModule {}
 
-describe('WebhookService against a local receiver', () => {
+const backends: [string, 'redis' | 'postgres'][] = [
+  ['Redis + Postgres (BullMQ)', 'redis'],
+  ['Postgres alone (pg-boss, endpoint versions over NOTIFY)', 'postgres'],
+];
+
+describe.each(backends)('WebhookService against a local receiver, on %s', (_, backend) => {
+  const prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
   let receiver: Server;
   let base: string;
   const received: Received[] = [];
@@ -59,7 +64,11 @@ describe('WebhookService against a local receiver', () => {
     group = await InProcessCluster.start(1, () => ({
       module: WebhookTestModule,
       imports: [
-        ClusterModule.forRoot({ redis: REDIS_URL, postgres: DATABASE_URL, prefix, nodeId: 'w0' }),
+        ClusterModule.forRoot(
+          backend === 'redis'
+            ? { redis: REDIS_URL, postgres: DATABASE_URL, prefix, nodeId: 'w0' }
+            : { postgres: DATABASE_URL, store: 'postgres', prefix, nodeId: 'w0' },
+        ),
         JobsModule.forRoot(),
         WebhooksModule.forRoot({
           allowList: ['127.0.0.1'],
@@ -83,6 +92,7 @@ describe('WebhookService against a local receiver', () => {
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS "${prefix}" CASCADE`);
+    await client.query(`DROP SCHEMA IF EXISTS "${prefix}_jobs" CASCADE`);
     await client.end();
   });
 
@@ -152,6 +162,14 @@ describe('WebhookService against a local receiver', () => {
       return slow.length === 2 ? slow : undefined;
     });
     expect(attempts.map((a) => a.outcome).sort()).toEqual(['retry', 'success']);
+  });
+
+  it('sends to an endpoint created after the endpoint list of its event type was cached', async () => {
+    await webhooks.createEndpoint({ url: `${base}/ok-a`, eventTypes: ['t/later'] });
+    expect(await webhooks.send('t/later', {})).toHaveLength(1);
+    await webhooks.createEndpoint({ url: `${base}/ok-b`, eventTypes: ['t/later'] });
+    expect(await webhooks.send('t/later', {})).toHaveLength(2);
+    await eventually(() => deliveries('/ok-a').length === 2 && deliveries('/ok-b').length === 1);
   });
 
   it('refuses a private target when the allow-list does not cover it', async () => {

@@ -65,11 +65,7 @@ export class WebhookService implements OnModuleInit, OnApplicationShutdown {
       concurrency: this.config.concurrency,
       attempts: this.policy.maxAttempts,
     });
-    this.workers.handle(
-      WEBHOOK_QUEUE,
-      'deliver',
-      webhookDeliveryHandler(this.store(), this.clients, this.breaker),
-    );
+    this.workers.handle(WEBHOOK_QUEUE, webhookDeliveryHandler(this.store(), this.clients, this.breaker));
     // The endpoint cache follows a Redis counter; when Redis lost its data the counter restarts, so drop the cache.
     this.dataLoss = this.clusterService.redisDataLoss$.subscribe(() => this.storeInstance?.forgetCached());
     this.workers.backoff('webhook', (attemptsMade, _type, error) => {

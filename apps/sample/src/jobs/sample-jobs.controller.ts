@@ -1,6 +1,7 @@
-import { BadRequestException, Controller, Get, Inject, Post, Query } from '@nestjs/common';
-import { JobDeadLetters, JobsService, queueToken, type RegisteredQueue } from '@shoal/jobs';
+import { BadRequestException, Controller, Get, Post, Query } from '@nestjs/common';
+import { JobDeadLetters, JobsService } from '@shoal/jobs';
 import { SampleJobsProcessor } from './sample-jobs.processor.js';
+import { sampleWork } from './sample-work.queue.js';
 
 /** `POST /jobs/bulk`, `GET /jobs/stats`, `GET /jobs/dead`. */
 @Controller('jobs')
@@ -9,7 +10,6 @@ export class SampleJobsController {
     private readonly jobs: JobsService,
     private readonly processor: SampleJobsProcessor,
     private readonly deadLetters: JobDeadLetters,
-    @Inject(queueToken('sample-work')) private readonly queue: RegisteredQueue,
   ) {}
 
   /** `POST /jobs/bulk?count=N&ms=M&batch=b`: enqueues N `record` jobs with keys `<batch>-<i>`. */
@@ -26,7 +26,7 @@ export class SampleJobsController {
     }
     for (let i = 0; i < n; i += 500) {
       const chunk = Array.from({ length: Math.min(500, n - i) }, (_, j) =>
-        this.jobs.enqueue('sample-work', 'record', { key: `${batch}-${i + j}`, ms: wait }),
+        this.jobs.enqueue(sampleWork, 'record', { key: `${batch}-${i + j}`, ms: wait }),
       );
       await Promise.all(chunk);
     }
@@ -35,12 +35,12 @@ export class SampleJobsController {
 
   @Get('stats')
   async stats() {
-    const counts = await this.queue.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+    const counts = await this.jobs.counts(sampleWork);
     return { ...(await this.processor.stats()), activeHere: this.processor.activeHere, counts };
   }
 
   @Get('dead')
   dead() {
-    return this.deadLetters.list('sample-work');
+    return this.deadLetters.list(sampleWork.name);
   }
 }

@@ -1,11 +1,12 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ClusterConnections, ClusterService } from '@shoal/cluster';
-import { Process, Processor, type JobContext } from '@shoal/jobs';
+import { Process, Processor, WorkerHost, type JobOf } from '@shoal/jobs';
+import { sampleWork } from './sample-work.queue.js';
 
 /** Runs the sample's jobs: each run is recorded (key, node), so tests can count runs and duplicates. */
-@Processor('sample-work')
+@Processor(sampleWork.name)
 @Injectable()
-export class SampleJobsProcessor implements OnModuleInit {
+export class SampleJobsProcessor extends WorkerHost<JobOf<typeof sampleWork>> implements OnModuleInit {
   private readonly table: string;
   private active = 0;
 
@@ -13,6 +14,7 @@ export class SampleJobsProcessor implements OnModuleInit {
     private readonly connections: ClusterConnections,
     private readonly cluster: ClusterService,
   ) {
+    super();
     this.table = `"${cluster.prefix}"."job_runs"`;
   }
 
@@ -28,7 +30,7 @@ export class SampleJobsProcessor implements OnModuleInit {
 
   /** `{ key, ms? }`: waits `ms` (default 0), then records the run. */
   @Process('record')
-  async record(data: { key: string; ms?: number }, context: JobContext): Promise<void> {
+  async record({ id, data }: JobOf<typeof sampleWork>): Promise<void> {
     this.active += 1;
     try {
       if (data.ms) await new Promise((resolve) => setTimeout(resolve, data.ms));
@@ -37,7 +39,7 @@ export class SampleJobsProcessor implements OnModuleInit {
         .query(`INSERT INTO ${this.table} (key, node_id, job_id) VALUES ($1, $2, $3)`, [
           data.key,
           this.cluster.self.id,
-          context.id,
+          id,
         ]);
     } finally {
       this.active -= 1;

@@ -1,5 +1,12 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { Interval } from '@nestjs/schedule';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { ClusterConnections, ClusterService } from '@shoal/cluster';
 import {
   FencingService,
@@ -11,6 +18,7 @@ import {
   type LeadershipEvent,
 } from '@shoal/leader';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SAMPLE_CONFIG, type SampleConfig } from '../sample-config.js';
 
 /** One recorded run of the singleton task. */
 export interface SingletonRunRow {
@@ -30,15 +38,16 @@ export interface SlowWriteResult {
 }
 
 const FENCE = 'singleton-runs';
-const intervalMs = Number(process.env.SINGLETON_INTERVAL_MS ?? 1000);
-const workMs = Number(process.env.SINGLETON_WORK_MS ?? 20);
+const INTERVAL = 'singleton-runs';
 
 /**
- * A `@Singleton() @Interval()` task: on the leader only, every `SINGLETON_INTERVAL_MS` (default 1000), it records
- * the run (node, fencing token, start, end) in `<prefix>.singleton_runs`, through a fenced write.
+ * A `@Singleton()` task on an interval: on the leader only, every `SINGLETON_INTERVAL_MS` (default 1000), it records
+ * the run (node, fencing token, start, end) in `<prefix>.singleton_runs`, through a fenced write. The interval is
+ * registered with the scheduler at bootstrap, from the config (not with `@Interval()`, whose period would be read
+ * when the file is imported).
  */
 @Injectable()
-export class SingletonRuns implements OnModuleInit {
+export class SingletonRuns implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SingletonRuns');
   private readonly table: string;
   private lostEvents = 0;
@@ -49,6 +58,8 @@ export class SingletonRuns implements OnModuleInit {
     private readonly cluster: ClusterService,
     private readonly fencing: FencingService,
     private readonly context: SingletonContext,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
   ) {
     this.table = `"${cluster.prefix}"."singleton_runs"`;
   }
@@ -66,11 +77,22 @@ export class SingletonRuns implements OnModuleInit {
     });
   }
 
+  onApplicationBootstrap(): void {
+    const run = () =>
+      Promise.resolve(this.recordRun()).catch((error: unknown) =>
+        this.logger.error(`run failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    this.scheduler.addInterval(INTERVAL, setInterval(run, this.config.singleton.intervalMs));
+  }
+
+  onApplicationShutdown(): void {
+    if (this.scheduler.doesExist('interval', INTERVAL)) this.scheduler.deleteInterval(INTERVAL);
+  }
+
   @Singleton()
-  @Interval(intervalMs)
-  async recordRun(): Promise<void> {
+  async recordRun(): Promise<SingletonResult<void>> {
     const startedAt = new Date();
-    await sleep(workMs);
+    await sleep(this.config.singleton.workMs);
     await this.fencing.transaction(FENCE, async (manager) => {
       await manager.query(
         `INSERT INTO ${this.table} (node_id, token, started_at, ended_at) VALUES ($1, $2, $3, $4)`,

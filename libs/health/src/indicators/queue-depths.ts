@@ -13,18 +13,15 @@ export interface QueueDepth {
 /** Reads the depth of every registered queue (two round trips per queue, in parallel). */
 export function readQueueDepths(registry: QueueRegistry): Promise<QueueDepth[]> {
   return Promise.all(
-    registry.all().map(async ({ options, queue, deadLetters }) => {
-      const [counts, dead] = await Promise.all([
-        queue.getJobCounts('wait', 'delayed', 'active', 'failed'),
-        deadLetters.getWaitingCount(),
-      ]);
+    registry.all().map(async ({ name }) => {
+      const { counts, deadLetters } = await registry.depth(name);
       return {
-        queue: options.name,
-        waiting: counts.wait ?? 0,
-        delayed: counts.delayed ?? 0,
-        active: counts.active ?? 0,
-        failed: counts.failed ?? 0,
-        deadLetters: dead,
+        queue: name,
+        waiting: counts.waiting,
+        delayed: counts.delayed,
+        active: counts.active,
+        failed: counts.failed,
+        deadLetters,
       };
     }),
   );

@@ -1,97 +1,48 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { ClusterConnections, type RedisClient } from '@shoal/cluster';
-import { CLUSTER_CONFIG, type ClusterConfig } from '@shoal/cluster/internal';
-import { Queue } from 'bullmq';
-import { Cluster, type Redis } from 'ioredis';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { JOBS_BACKEND, type JobCounts, type JobsBackend } from '../backend/jobs-backend.js';
 import { UnknownQueueError } from '../errors/unknown-queue.error.js';
-import type { JobsConfig } from '../jobs-config.js';
-import { JOBS_CONFIG } from '../jobs.constants.js';
 import type { QueueOptions } from '../jobs-options.js';
 
-/** A registered queue: its options and its BullMQ `Queue` (and dead-letter queue). */
-export interface RegisteredQueue {
-  readonly options: QueueOptions;
-  readonly queue: Queue;
-  readonly deadLetters: Queue;
-}
-
 /**
- * The queues of this app, on one dedicated Redis connection (BullMQ needs `maxRetriesPerRequest: null`) duplicated
- * from the ClusterModule one. Keys: `<prefix>:{jobs}:<queue>:*` (one hash tag, so Redis Cluster works).
- * Queues close in `onApplicationShutdown`, after every worker has stopped.
+ * The queues of this app and their options, created on the backend as they register. The backend (queues and its
+ * connection) closes in `onApplicationShutdown`, after every worker has drained in `beforeApplicationShutdown`.
  */
 @Injectable()
 export class QueueRegistry implements OnApplicationShutdown {
-  private readonly logger = new Logger('Shoal:Jobs');
-  private readonly queues = new Map<string, RegisteredQueue>();
-  private connection?: RedisClient;
+  private readonly queues = new Map<string, QueueOptions>();
 
-  constructor(
-    private readonly connections: ClusterConnections,
-    @Inject(CLUSTER_CONFIG) private readonly cluster: ClusterConfig,
-    @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
-  ) {}
+  constructor(@Inject(JOBS_BACKEND) private readonly backend: JobsBackend) {}
 
-  /** BullMQ's key prefix. */
-  get prefix(): string {
-    return `${this.cluster.prefix}:{jobs}`;
-  }
-
-  /** The Redis connection BullMQ objects use (created on first use). */
-  bullConnection(): Redis | Cluster {
-    if (!this.connection) {
-      const shared = this.connections.redis('JobsModule');
-      this.connection =
-        shared instanceof Cluster
-          ? shared.duplicate(undefined, { redisOptions: { maxRetriesPerRequest: null } })
-          : shared.duplicate({
-              maxRetriesPerRequest: null,
-              connectionName: `${shared.options.connectionName ?? 'shoal'}:jobs`,
-            });
-      this.connection.on('error', (error: Error) => this.logger.debug(`jobs connection: ${error.message}`));
-    }
-    return this.connection;
-  }
-
-  register(options: QueueOptions): RegisteredQueue {
+  /** Registers a queue (the first registration of a name wins). */
+  register(options: QueueOptions): QueueOptions {
     const existing = this.queues.get(options.name);
     if (existing) return existing;
-    const connection = this.bullConnection();
-    const attempts = options.attempts ?? this.config.attempts;
-    const backoff = { ...this.config.backoff, ...options.backoff };
-    const queue = new Queue(options.name, {
-      connection,
-      prefix: this.prefix,
-      defaultJobOptions: {
-        attempts,
-        backoff: { type: 'exponential', delay: backoff.delay, jitter: backoff.jitter },
-        removeOnComplete: this.config.keepCompleted,
-        removeOnFail: this.config.keepFailed,
-      },
-    });
-    const deadLetters = new Queue(`${options.name}.dead`, { connection, prefix: this.prefix });
-    queue.on('error', (error) => this.logger.debug(`queue ${options.name}: ${error.message}`));
-    deadLetters.on('error', (error) => this.logger.debug(`queue ${options.name}.dead: ${error.message}`));
-    const registered = { options, queue, deadLetters };
-    this.queues.set(options.name, registered);
-    return registered;
+    this.backend.register(options);
+    this.queues.set(options.name, options);
+    return options;
   }
 
   /** @throws UnknownQueueError */
-  get(name: string): RegisteredQueue {
-    const registered = this.queues.get(name);
-    if (!registered) throw new UnknownQueueError(name);
-    return registered;
+  get(name: string): QueueOptions {
+    const options = this.queues.get(name);
+    if (!options) throw new UnknownQueueError(name);
+    return options;
   }
 
-  all(): RegisteredQueue[] {
+  /** Jobs of one queue by state, and its dead letters, as the backend counts them. */
+  async depth(name: string): Promise<{ counts: JobCounts; deadLetters: number }> {
+    const [counts, deadLetters] = await Promise.all([
+      this.backend.counts(name),
+      this.backend.deadLetterCount(name),
+    ]);
+    return { counts, deadLetters };
+  }
+
+  all(): QueueOptions[] {
     return [...this.queues.values()];
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled(this.all().flatMap((q) => [q.queue.close(), q.deadLetters.close()]));
-    const connection = this.connection;
-    this.connection = undefined;
-    await connection?.quit().catch(() => connection.disconnect());
+    await this.backend.close();
   }
 }

@@ -1,4 +1,4 @@
-/** Injection token of a registered queue (`RegisteredQueue`), for `@Inject(queueToken('emails'))`. */
+/** Injection token of a registered queue's BullMQ `Queue` (what `@InjectQueue(name)` injects). */
 export function queueToken(name: string): string {
   return `shoal:queue:${name}`;
 }

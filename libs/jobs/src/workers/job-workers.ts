@@ -6,164 +6,189 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
-import { DecoratedMethodExplorer, withTimeout } from '@shoal/cluster/internal';
-import { DelayedError, UnrecoverableError, Worker, type BackoffStrategy, type Job } from 'bullmq';
-import { JobDeadLetters } from '../dead-letters/job-dead-letters.js';
-import { Process, Processor } from '../decorators/processor.decorators.js';
+import { DiscoveryService } from '@nestjs/core';
+import { DecoratedMethodExplorer, callHook, type DecoratedMethod } from '@shoal/cluster/internal';
+import { UnrecoverableError } from 'bullmq';
+import { JOBS_BACKEND, type JobControl, type JobsBackend } from '../backend/jobs-backend.js';
+import { OnWorkerEvent, type WorkerEvent } from '../decorators/on-worker-event.decorator.js';
+import { Process } from '../decorators/process.decorator.js';
+import { Processor } from '../decorators/processor.decorator.js';
 import { InvalidJobsOptionsError } from '../errors/invalid-jobs-options.error.js';
 import type { JobsConfig } from '../jobs-config.js';
 import { JOBS_CONFIG } from '../jobs.constants.js';
 import { QueueRegistry } from '../queues/queue-registry.js';
-import type { JobContext } from './job-context.js';
+import type { Job } from './job.js';
+import { WorkerHost, bindProcessHandlers } from './worker-host.js';
 
-/** The context of one running job (a class: no closures allocated per job on the hot path). */
-class RunningJob {
-  readonly id: string;
-  readonly name: string;
+/** A function that runs every job of a queue (Shoal's own queues register one with `handle`). */
+export type JobHandler = (job: Job, control: JobControl) => unknown;
 
-  constructor(
-    private readonly job: Job,
-    readonly queue: string,
-    readonly attempt: number,
-    readonly maxAttempts: number,
-    private readonly token: string | undefined,
-  ) {
-    this.id = String(job.id);
-    this.name = job.name;
-  }
-
-  /** Runs the job again in `ms` without spending an attempt. */
-  async postpone(ms: number): Promise<never> {
-    await this.job.moveToDelayed(Date.now() + ms, this.token);
-    throw new DelayedError();
-  }
-}
-
-/** A function that runs one job. */
-export type JobHandler = (
-  data: unknown,
-  context: JobContext & { postpone(ms: number): Promise<never> },
-) => unknown;
+/** A custom backoff: the delay in ms before the next attempt. */
+export type BackoffStrategy = (
+  attemptsMade: number,
+  type: string | undefined,
+  error: Error | undefined,
+) => number;
 
 /**
- * Runs the workers of this node: one BullMQ `Worker` per queue that has `@Process()` methods (or an internal
- * handler), with the queue's concurrency and rate limit. At shutdown, workers stop fetching and active jobs get
- * `shutdownGracePeriod` to finish *before* any queue or connection closes; a job still running then is left to
- * BullMQ's stalled-job recovery (another node picks it up).
+ * Runs the workers of this node: one per queue that has a `@Processor` (or an internal handler), with the queue's
+ * concurrency and rate limit. A job that fails its last attempt, or throws `UnrecoverableError`, is dead-lettered
+ * with its error before its failure is recorded. At shutdown, workers stop fetching and active jobs get
+ * `shutdownGracePeriod` to finish *before* any queue or connection closes.
  */
 @Injectable()
 export class JobWorkers implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Shoal:Jobs');
-  private readonly handlers = new Map<string, Map<string, JobHandler>>();
+  private readonly handlers = new Map<string, JobHandler>();
+  private readonly listeners = new Map<string, DecoratedMethod<WorkerEvent>[]>();
   private readonly backoffs = new Map<string, BackoffStrategy>();
-  private readonly workers: Worker[] = [];
+  private started = false;
 
   constructor(
     @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
+    @Inject(JOBS_BACKEND) private readonly backend: JobsBackend,
     private readonly registry: QueueRegistry,
     private readonly explorer: DecoratedMethodExplorer,
-    private readonly deadLetters: JobDeadLetters,
+    private readonly discovery: DiscoveryService,
   ) {}
 
-  /** Registers a handler outside the decorators (used by Shoal's own queues). */
-  handle(queue: string, name: string, handler: JobHandler): void {
-    let byName = this.handlers.get(queue);
-    if (!byName) this.handlers.set(queue, (byName = new Map()));
-    byName.set(name, handler);
+  /** Runs every job of `queue` with `handler` (used by Shoal's own queues). */
+  handle(queue: string, handler: JobHandler): void {
+    this.handlers.set(queue, handler);
   }
 
-  /** A custom backoff type (`backoff: { type }` on jobs). */
+  /** A custom backoff type (`backoff: 'type'` on `JobsService.add`). */
   backoff(type: string, strategy: BackoffStrategy): void {
     this.backoffs.set(type, strategy);
   }
 
   onModuleInit(): void {
     const problems: string[] = [];
+    const byInstance = new Map<object, Map<string, (job: Job) => unknown>>();
     for (const method of this.explorer.find(Process, '@Process()')) {
-      const queue = Reflect.getMetadata(Processor.KEY, method.instance.constructor) as string | undefined;
-      if (typeof queue !== 'string') {
+      const map = byInstance.get(method.instance) ?? new Map<string, (job: Job) => unknown>();
+      map.set(typeof method.metadata === 'string' ? method.metadata : '*', (job) => method.call(job));
+      byInstance.set(method.instance, map);
+      if (typeof Reflect.getMetadata(Processor.KEY, method.instance.constructor) !== 'string') {
         problems.push(
           `${method.className}.${method.methodName} has @Process() but its class has no @Processor('queue')`,
         );
+      }
+    }
+    for (const method of this.explorer.find(OnWorkerEvent, '@OnWorkerEvent()')) {
+      const queue = Reflect.getMetadata(Processor.KEY, method.instance.constructor) as string | undefined;
+      if (typeof queue !== 'string') {
+        problems.push(
+          `${method.className}.${method.methodName} has @OnWorkerEvent() but its class has no @Processor('queue')`,
+        );
         continue;
       }
-      const name = typeof method.metadata === 'string' ? method.metadata : '*';
-      this.handle(queue, name, (data, context) => method.call(data, context));
+      this.listeners.set(queue, [...(this.listeners.get(queue) ?? []), method]);
+    }
+    for (const wrapper of this.discovery.getProviders({ metadataKey: Processor.KEY })) {
+      const instance = wrapper.instance as object | undefined;
+      const queue: unknown = wrapper.metatype
+        ? Reflect.getMetadata(Processor.KEY, wrapper.metatype)
+        : undefined;
+      if (!instance || typeof queue !== 'string' || !wrapper.isDependencyTreeStatic()) continue;
+      const dispatch = byInstance.get(instance);
+      if (instance instanceof WorkerHost) {
+        bindProcessHandlers(instance, dispatch ?? new Map());
+        this.claim(queue, (job) => instance.process(job), problems, wrapper.name);
+      } else if (dispatch) {
+        this.claim(queue, (job) => dispatchByName(dispatch, job), problems, wrapper.name);
+      } else {
+        problems.push(
+          `${wrapper.name} has @Processor('${queue}') but neither extends WorkerHost nor has @Process()`,
+        );
+      }
     }
     for (const queue of this.handlers.keys()) {
       try {
         this.registry.get(queue);
       } catch (error) {
-        problems.push(String(error instanceof Error ? error.message : error));
+        problems.push(error instanceof Error ? error.message : String(error));
       }
     }
     if (problems.length > 0) throw new InvalidJobsOptionsError(problems);
   }
 
   onApplicationBootstrap(): void {
-    if (!this.config.workers) return;
-    for (const [queue, byName] of this.handlers) {
-      const { options } = this.registry.get(queue);
-      const worker = new Worker(queue, (job, token) => this.run(queue, byName, job, token), {
-        connection: this.registry.bullConnection(),
-        prefix: this.registry.prefix,
-        concurrency: options.concurrency ?? 10,
-        limiter: options.limiter,
-        lockDuration: this.config.stalled.lockDuration,
-        stalledInterval: this.config.stalled.stalledInterval,
-        maxStalledCount: this.config.stalled.maxStalledCount,
-        settings: { backoffStrategy: (made, type, error, job) => this.customBackoff(made, type, error, job) },
-      });
-      worker.on('error', (error) => this.logger.warn(`worker ${queue}: ${error.message}`));
-      this.workers.push(worker);
+    if (!this.config.workers) {
+      this.logger.log(`jobs on ${this.backend.description}; no workers here (workers: false)`);
+      return;
     }
-    if (this.workers.length > 0) this.logger.log(`workers on ${[...this.handlers.keys()].join(', ')}`);
+    for (const [queue, handler] of this.handlers) {
+      const options = this.registry.get(queue);
+      this.backend.startWorker({
+        queue: options,
+        concurrency: options.concurrency ?? 10,
+        run: (job, control) => this.run(queue, handler, job, control),
+        backoff: (made, type, error) => this.delayAfter(made, type, error),
+        emit: (event, ...args) => this.emit(queue, event, args),
+      });
+    }
+    this.started = true;
+    const queues = [...this.handlers.keys()].join(', ');
+    this.logger.log(`jobs on ${this.backend.description}; workers on ${queues || 'no queue'}`);
   }
 
   /** Stops fetching and waits for active jobs (bounded), before queues and connections close. */
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all(
-      this.workers.map(async (worker) => {
-        try {
-          await withTimeout(
-            worker.close(),
-            this.config.shutdownGracePeriod,
-            `worker ${worker.name} draining`,
-          );
-        } catch {
-          this.logger.warn(
-            `worker ${worker.name}: jobs still active after the grace period; they will be retried`,
-          );
-          await worker.close(true).catch(() => undefined);
-        }
-      }),
-    );
+    if (this.started) await this.backend.stopWorkers(this.config.shutdownGracePeriod);
+    this.started = false;
   }
 
-  private customBackoff(made: number, type?: string, error?: Error, job?: unknown): number | Promise<number> {
+  private claim(queue: string, handler: JobHandler, problems: string[], who: string): void {
+    if (this.handlers.has(queue)) problems.push(`${who}: queue "${queue}" already has a @Processor`);
+    else this.handlers.set(queue, handler);
+  }
+
+  private delayAfter(made: number, type: string | undefined, error: Error | undefined): number {
     const strategy = type ? this.backoffs.get(type) : undefined;
-    if (!strategy) return 1000 * 2 ** Math.max(0, made - 1);
-    return strategy(made, type, error, job as Job);
+    return strategy ? strategy(made, type, error) : 1000 * 2 ** Math.max(0, made - 1);
   }
 
-  private async run(
-    queue: string,
-    byName: Map<string, JobHandler>,
-    job: Job,
-    token?: string,
-  ): Promise<unknown> {
-    const handler = byName.get(job.name) ?? byName.get('*');
-    const maxAttempts = job.opts.attempts ?? 1;
-    const attempt = job.attemptsMade + 1;
+  private emit(queue: string, event: WorkerEvent, args: unknown[]): void {
+    for (const listener of this.listeners.get(queue) ?? []) {
+      if (listener.metadata === event) callHook(listener, this.logger, ...args);
+    }
+  }
+
+  private async run(queue: string, handler: JobHandler, job: Job, control: JobControl): Promise<unknown> {
     try {
-      if (!handler) throw new UnrecoverableError(`no @Process('${job.name}') for queue "${queue}"`);
-      return await handler(job.data, new RunningJob(job, queue, attempt, maxAttempts, token));
+      return await handler(job, control);
     } catch (error) {
-      if (error instanceof DelayedError) throw error;
-      if (error instanceof UnrecoverableError || attempt >= maxAttempts) {
-        await this.deadLetters.add(queue, job, error, attempt);
+      const final = isUnrecoverable(error) || control.attempt >= control.maxAttempts;
+      if (final && !isDelayed(error)) {
+        await this.backend.addDeadLetter(queue, {
+          originalId: String(job.id),
+          name: job.name,
+          data: job.data,
+          error: error instanceof Error ? error.message : String(error),
+          stack: error instanceof Error ? error.stack : undefined,
+          attempts: control.attempt,
+          failedAt: new Date().toISOString(),
+        });
       }
       throw error;
     }
   }
+}
+
+function dispatchByName(handlers: ReadonlyMap<string, (job: Job) => unknown>, job: Job): unknown {
+  const handler = handlers.get(job.name) ?? handlers.get('*');
+  if (!handler) throw new UnrecoverableError(`no @Process('${job.name}') for queue "${job.queueName}"`);
+  return handler(job);
+}
+
+/** `UnrecoverableError` from BullMQ (or any error of that name): no retry. */
+export function isUnrecoverable(error: unknown): boolean {
+  return (
+    error instanceof UnrecoverableError || (error instanceof Error && error.name === 'UnrecoverableError')
+  );
+}
+
+function isDelayed(error: unknown): boolean {
+  return error instanceof Error && error.name === 'DelayedError';
 }

@@ -30,8 +30,8 @@ export function webhookDeliveryHandler(
   breaker: CircuitBreaker,
 ): JobHandler {
   const logger = new Logger('Shoal:Webhooks');
-  return async (raw, context) => {
-    const job = raw as WebhookDeliveryJob;
+  return async (delivery, context) => {
+    const job = delivery.data as WebhookDeliveryJob;
     const endpoint = await store.endpoint(job.endpointId);
     const base = {
       deliveryId: job.deliveryId,
