@@ -52,8 +52,7 @@ writeFileSync(
         noUnusedParameters: false,
         types: ['node'],
         paths: {
-          '@shoal/cluster/internal': ['../../../libs/cluster/src/internal.ts'],
-          '@shoal/jobs/internal': ['../../../libs/jobs/src/internal.ts'],
+          '@shoal/*/internal': ['../../../libs/*/src/internal.ts'],
           '@shoal/*': ['../../../libs/*/src/index.ts'],
           redlock: ['../../../node_modules/redlock/dist/index.d.ts'],
         },

@@ -199,3 +199,37 @@ describe('CacheModule: a bus outage leaves no stale value behind', () => {
     );
   });
 });
+
+describe('CacheModule with CACHE_PROVIDER=local: L1 only on each replica, invalidated over the bus', () => {
+  let nodes: SampleNodes;
+  const LOCAL = ['node-1', 'node-2'];
+
+  beforeAll(async () => {
+    nodes = await SampleNodes.start({ names: LOCAL, store: 'redis', env: { CACHE_PROVIDER: 'local' } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await nodes?.dispose();
+  });
+
+  it('each replica loads a flag itself (no shared tier); a flip on node-1 is read new on node-2', async () => {
+    expect((await readFlag(nodes, 'node-1', 'local-flag')).servedFrom).toBe('origin');
+    expect((await readFlag(nodes, 'node-2', 'local-flag')).servedFrom).toBe('origin'); // redis would say l2
+    for (const node of LOCAL) expect((await readFlag(nodes, node, 'local-flag')).servedFrom).toBe('l1');
+    const written = await writeFlag(nodes, 'node-1', 'local-flag', true);
+    const { took, stale } = await timeUntilNew(
+      nodes,
+      'node-2',
+      'local-flag',
+      written.version,
+      performance.now(),
+    );
+    console.log(
+      `cache e2e (local provider): node-2 served the new flag ${took.toFixed(1)} ms after the write answered ` +
+        `(${stale} read(s) of the old value)`,
+    );
+    const loads = await Promise.all(LOCAL.map((node) => stats(nodes, node)));
+    // node-1 loaded once; node-2 once, then again after the flip dropped its copy.
+    expect(loads.map((l) => l.originLoads)).toEqual([1, 2]);
+  });
+});

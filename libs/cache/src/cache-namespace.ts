@@ -227,6 +227,7 @@ export class CacheNamespace<V = unknown> {
       else (servedFrom === 'l2' ? this.l2Hit : this.l1Hit).inc();
       return { value, servedFrom };
     } catch (error) {
+      if (called) this.miss.inc(); // nothing fresh was found, and the factory failed too
       if (error instanceof bentoErrors.E_FACTORY_ERROR) throw error.cause;
       if (error instanceof bentoErrors.E_FACTORY_HARD_TIMEOUT) throw new CacheFactoryTimeoutError(key, error);
       throw error;

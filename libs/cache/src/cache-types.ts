@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { CacheBusKind, CacheProvider } from './cache-options.js';
 import type { CacheTier } from './engine/lookup-probe.js';
 
 export type { CacheTier };
@@ -50,4 +51,18 @@ export interface InvalidateOptions {
 export interface CacheResult<T> {
   readonly value: T;
   readonly servedFrom: CacheTier;
+}
+
+/** This node's cache as `CacheService.status()` sees it, for health checks and dashboards. */
+export interface CacheStatus {
+  readonly provider: CacheProvider;
+  /** The invalidation bus, or `false` without one. */
+  readonly bus: CacheBusKind | false;
+  /**
+   * Whether this node receives the other nodes' invalidations right now (`true` without a bus: there is none to
+   * miss). While `false`, its L1 may serve a value changed elsewhere; L1 is cleared when the bus is back.
+   */
+  readonly busListening: boolean;
+  /** Entries in this node's L1, every namespace included. */
+  readonly l1Entries: number;
 }

@@ -8,6 +8,7 @@ import type { CacheConfig } from './cache-config.js';
 import { CACHE_CONFIG, CACHE_ENGINE } from './cache.constants.js';
 import { CacheMetrics } from './cache.metrics.js';
 import { CacheNamespace, type CacheParts } from './cache-namespace.js';
+import type { CacheStatus } from './cache-types.js';
 import type { CacheEngine, EngineView } from './engine/cache-engine.js';
 import { NAMESPACE_PATTERN } from './engine/cache-keys.js';
 import { InvalidCacheKeyError } from './errors/invalid-cache-key.error.js';
@@ -107,6 +108,17 @@ export class CacheService extends CacheNamespace implements OnModuleInit, OnAppl
       this.namespaces.set(name, view);
     }
     return view as CacheNamespace<V>;
+  }
+
+  /** This node's provider, bus and whether it listens right now, and its L1 size. Reads local state only. */
+  status(): CacheStatus {
+    const { provider, bus } = this.parts.config;
+    return {
+      provider,
+      bus,
+      busListening: this.engine.bus?.listening ?? true,
+      l1Entries: this.engine.lru.size,
+    };
   }
 
   /** Empties one namespace, or the whole cache (every namespace), on every replica and in L2. */

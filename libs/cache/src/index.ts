@@ -15,6 +15,7 @@ export type {
   CacheFactory,
   CacheFactoryContext,
   CacheResult,
+  CacheStatus,
   CacheTier,
   GetOrSetOptions,
   InvalidateOptions,

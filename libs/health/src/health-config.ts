@@ -24,7 +24,7 @@ export interface HealthConfig {
 
 const ms = z.number().int('must be a whole number of milliseconds');
 const count = z.number().int('must be a whole number').nonnegative('must be 0 or more');
-const keys = ['redis', 'postgres', 'membership', 'leader', 'queues', 'outbox', 'eventLoop'] as const;
+const keys = ['redis', 'postgres', 'membership', 'leader', 'queues', 'outbox', 'cache', 'eventLoop'] as const;
 
 const schema = z.strictObject({
   drainDelay: ms.nonnegative('must be 0 or more').optional(),

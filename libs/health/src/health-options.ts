@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 
 /** The indicators `HealthModule` knows, by the key each one reports under. */
 export type ShoalIndicatorKey =
-  'redis' | 'postgres' | 'membership' | 'leader' | 'queues' | 'outbox' | 'eventLoop';
+  'redis' | 'postgres' | 'membership' | 'leader' | 'queues' | 'outbox' | 'cache' | 'eventLoop';
 
 /** Thresholds of the `queues` indicator, per queue. */
 export interface QueueThresholds {

@@ -10,6 +10,7 @@ import {
   HealthConfigurableModule,
 } from './health.module-definition.js';
 import type { HealthModuleOptions } from './health-options.js';
+import { CacheHealthIndicator } from './indicators/cache.health.js';
 import { EventLoopHealthIndicator } from './indicators/event-loop.health.js';
 import { LeaderHealthIndicator } from './indicators/leader.health.js';
 import { MembershipHealthIndicator } from './indicators/membership.health.js';
@@ -28,6 +29,7 @@ const indicators = [
   LeaderHealthIndicator,
   QueuesHealthIndicator,
   OutboxHealthIndicator,
+  CacheHealthIndicator,
   EventLoopHealthIndicator,
 ];
 

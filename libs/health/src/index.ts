@@ -14,6 +14,7 @@ export { MembershipHealthIndicator } from './indicators/membership.health.js';
 export { LeaderHealthIndicator } from './indicators/leader.health.js';
 export { QueuesHealthIndicator } from './indicators/queues.health.js';
 export { OutboxHealthIndicator } from './indicators/outbox.health.js';
+export { CacheHealthIndicator } from './indicators/cache.health.js';
 export { EventLoopHealthIndicator } from './indicators/event-loop.health.js';
 export { ShutdownCoordinator, type ShutdownPhase } from './shutdown/shutdown-coordinator.js';
 export { InvalidHealthOptionsError } from './errors/invalid-health-options.error.js';

@@ -5,6 +5,7 @@ import { EventBus } from '@shoal/events';
 import type { HealthConfig } from './health-config.js';
 import type { ShoalIndicatorKey } from './health-options.js';
 import { HEALTH_CONFIG } from './health.constants.js';
+import { CacheHealthIndicator } from './indicators/cache.health.js';
 import { EventLoopHealthIndicator } from './indicators/event-loop.health.js';
 import { LeaderHealthIndicator } from './indicators/leader.health.js';
 import { MembershipHealthIndicator } from './indicators/membership.health.js';
@@ -16,7 +17,7 @@ import { RedisHealthIndicator } from './indicators/redis.health.js';
 /**
  * The indicators that apply to this app, by key: `redis` / `postgres` when `ClusterModule` has that connection,
  * `membership` and `eventLoop` always, `leader` with `LeaderModule`, `queues` with `JobsModule`, `outbox` with
- * `EventBusModule` on Postgres.
+ * `EventBusModule` on Postgres, `cache` with `CacheModule`.
  */
 @Injectable()
 export class ShoalHealthChecks {
@@ -31,6 +32,7 @@ export class ShoalHealthChecks {
     leader: LeaderHealthIndicator,
     queues: QueuesHealthIndicator,
     outbox: OutboxHealthIndicator,
+    cache: CacheHealthIndicator,
     eventLoop: EventLoopHealthIndicator,
     @Optional() events?: EventBus,
   ) {
@@ -41,6 +43,7 @@ export class ShoalHealthChecks {
       ['leader', leader.available && (() => leader.isHealthy())],
       ['queues', queues.available && (() => queues.isHealthy())],
       ['outbox', events !== undefined && connections.hasPostgres && (() => outbox.isHealthy())],
+      ['cache', cache.available && (() => cache.isHealthy())],
       ['eventLoop', () => eventLoop.isHealthy()],
     ];
     this.all = new Map(

@@ -26,6 +26,16 @@ export abstract class CacheBusTransport {
   private readonly handlers = new Map<string, Handler[]>();
   private readonly reconnectCallbacks: (() => void)[] = [];
   private readonly observers: BusObserver[] = [];
+  /** Whether this node receives the others' messages right now; subclasses keep it. */
+  protected live = false;
+
+  /**
+   * Whether this node receives invalidations right now. While it does not, its L1 may keep a value another node
+   * changed (until the subscription is back and L1 is cleared).
+   */
+  get listening(): boolean {
+    return this.live;
+  }
 
   /** Called by BentoCache's bus with its id. */
   setId(id: string): this {
@@ -91,6 +101,7 @@ export abstract class CacheBusTransport {
 
   /** Subclasses call this once the subscription is live again after a disconnection. */
   protected resubscribed(): void {
+    this.live = true;
     for (const observer of this.observers) observer.onResubscribed?.();
     for (const callback of this.reconnectCallbacks) callback();
   }

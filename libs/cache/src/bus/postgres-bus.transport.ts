@@ -8,6 +8,8 @@ const MAX_NOTIFY_BYTES = 7900;
 /**
  * The cache bus on Postgres `LISTEN/NOTIFY`, for clusters without Redis: one listening connection per replica
  * (`PostgresListener` of `@shoal/cluster`, which reconnects with backoff and then reports `onResubscribed`).
+ * `listening` turns true once listening; a lost listening connection is not reported (the `postgres` health check
+ * sees the server go).
  */
 export class PostgresBusTransport extends CacheBusTransport {
   private listener?: PostgresListener;
@@ -35,11 +37,13 @@ export class PostgresBusTransport extends CacheBusTransport {
         () => this.resubscribed(),
       );
       await this.listener.start();
+      this.live = true;
     })();
     return this.starting;
   }
 
   async disconnect(): Promise<void> {
+    this.live = false;
     await this.listener?.close();
   }
 }

@@ -38,6 +38,7 @@ export class RedisBusTransport extends CacheBusTransport {
     subscriber.on('close', () => {
       if (this.closed || this.dropped) return;
       this.dropped = true;
+      this.live = false;
       this.logger.warn(`cache bus connection lost; L1 is cleared when it is back`);
     });
     subscriber.on('ready', () => {
@@ -53,10 +54,12 @@ export class RedisBusTransport extends CacheBusTransport {
       );
     });
     await subscriber.subscribe(this.channel);
+    this.live = !this.dropped;
   }
 
   async disconnect(): Promise<void> {
     this.closed = true;
+    this.live = false;
     this.subscriber?.disconnect();
   }
 }

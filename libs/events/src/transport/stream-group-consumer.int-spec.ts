@@ -116,4 +116,20 @@ describe('a consumer group that Redis lost', () => {
       warn.mockRestore();
     }
   });
+
+  it('a new group on an empty stream others read (handlers of one type at first start) does not warn', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      stream = `${prefix}:events:{first-start}`;
+      await redis.xgroup('CREATE', stream, 'Receipts.send', '$', 'MKSTREAM');
+      await consume('Revenue.book', 'earliest', 'first-start');
+      expect(warn.mock.calls.map((c) => String(c[0]))).not.toContainEqual(
+        expect.stringMatching(/new consumer group/),
+      );
+      await publish(1);
+      await eventually(() => seen.length === 1, { what: 'the first event' });
+    } finally {
+      warn.mockRestore();
+    }
+  });
 });

@@ -96,6 +96,7 @@ export class StreamGroupConsumer {
     }
     if (groups.length === 0 || groups.includes(this.group)) return;
     const length = await this.redis.xlen(this.stream);
+    if (length === 0) return; // nothing to replay: several handlers of one type creating their groups at first start
     const replay =
       this.subscription.startFrom === 'latest'
         ? 'it starts at the end of the stream (startFrom: latest)'
