@@ -5,6 +5,7 @@ import type { JobsModuleOptions } from '@shoal/jobs';
 import type { LeaderModuleOptions } from '@shoal/leader';
 import type { RealtimeAdapterKind } from '@shoal/realtime';
 import { DEVELOPMENT_AUTH_SECRET } from './realtime/sample-auth.js';
+import { readRedisOption, redisConfigured } from './redis-env.js';
 
 /** The sample app's settings, all from the environment. */
 export interface SampleConfig {
@@ -31,11 +32,12 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
 }
 
 /**
- * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL`, `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
+ * Reads `PORT`, `SHOAL_NODE_ID`, the Redis topology (`REDIS_URL`, or `REDIS_CLUSTER`, or `REDIS_SENTINELS` with
+ * `REDIS_SENTINEL_NAME`: see {@link readRedisOption}), `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
  * (`redis` | `postgres`), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT`, `SHOAL_LEASE_TTL` and `SHOAL_RELAY`
  * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `JOBS_CONCURRENCY`,
  * `SHOAL_JOBS_LOCK_DURATION` and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests);
- * `CACHE_PROVIDER` (`local` | `redis`, default `redis` when `REDIS_URL` is set), `CACHE_SINGLE_FLIGHT` (`false` turns
+ * `CACHE_PROVIDER` (`local` | `redis`, default `redis` when a Redis is set), `CACHE_SINGLE_FLIGHT` (`false` turns
  * cluster-wide single flight off) and `CACHE_LOCK_TTL`; `SHOAL_SOCKETS` (`false`: this replica serves no sockets but
  * emits), `SHOAL_SOCKET_ADAPTER` (`redis` | `sharded` | `streams` | `postgres`) and `SAMPLE_AUTH_SECRET` (signs the
  * live feed's tokens; a development default).
@@ -46,7 +48,7 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
   return {
     port: optionalNumber(env, 'PORT') ?? 3000,
     cluster: {
-      redis: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      redis: readRedisOption(env),
       postgres: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
       store,
       nodeId: env.SHOAL_NODE_ID || undefined,
@@ -75,7 +77,7 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
 }
 
 function readCacheConfig(env: NodeJS.ProcessEnv): CacheModuleOptions {
-  const provider = env.CACHE_PROVIDER ?? (env.REDIS_URL ? 'redis' : 'local');
+  const provider = env.CACHE_PROVIDER ?? (redisConfigured(env) ? 'redis' : 'local');
   if (provider !== 'local' && provider !== 'redis') {
     throw new Error(`CACHE_PROVIDER must be local or redis, got "${provider}"`);
   }
