@@ -6,6 +6,7 @@ describeFailoverSuite('a Redis Cluster (3 masters + 3 replicas)', async () => {
   return {
     env: { REDIS_CLUSTER: cluster.seedList },
     killMaster: (key) => cluster.failover({ key, kill: true }),
+    heal: () => cluster.heal(),
     stop: () => cluster.stop(),
   };
 });

@@ -6,6 +6,7 @@ describeFailoverSuite('Redis Sentinel (1 master, 1 replica, 3 sentinels)', async
   return {
     env: { REDIS_SENTINELS: setup.sentinelList, REDIS_SENTINEL_NAME: setup.name },
     killMaster: () => setup.failover({ kill: true }),
+    heal: () => setup.heal(),
     stop: () => setup.stop(),
   };
 });

@@ -70,4 +70,23 @@ describe('RedisClusterServer', () => {
     },
     TIMEOUT,
   );
+
+  it(
+    'heals the killed node into a replica, so the same slots can fail over again',
+    async () => {
+      const client = connect();
+      try {
+        await cluster.heal();
+        expect(cluster.seeds).toHaveLength(6);
+        await client.set('{killed}:again', 'still here');
+        await client.wait(1, 1_000);
+        const result = await cluster.failover({ key: '{killed}:again', kill: true });
+        expect(await cluster.masterOf('{killed}:again')).toBe(result.to);
+        expect(await client.get('{killed}:again')).toBe('still here');
+      } finally {
+        client.disconnect();
+      }
+    },
+    TIMEOUT,
+  );
 });

@@ -173,6 +173,42 @@ export class RedisClusterServer {
     return { from, to: replica.port, ms: Math.round(performance.now() - started) };
   }
 
+  /**
+   * Brings every killed node back as a fresh, empty node that replicates a master left without a replica, so the
+   * cluster can fail over again: the others forget the dead node id, the new one meets them and replicates. Resolves
+   * once the cluster is healthy and the new replica is in sync.
+   */
+  async heal(): Promise<void> {
+    for (const node of this.nodes.filter((candidate) => !candidate.running)) {
+      const deadId = (await this.topology()).find((line) => line.port === node.port)?.id;
+      const live = this.live();
+      await node.restart();
+      if (deadId !== undefined) {
+        for (const other of live) await redisCli(other.port, ['CLUSTER', 'FORGET', deadId]);
+      }
+      await redisCli(node.port, ['CLUSTER', 'MEET', '127.0.0.1', String(live[0].port)]);
+      await pollUntil(
+        `:${node.port} to meet the cluster`,
+        async () => parseNodes(await redisCli(node.port, ['CLUSTER', 'NODES'])).length === live.length + 1,
+        this.timeoutMs,
+      );
+      const lines = await this.topology();
+      const orphan = lines.find(
+        (line) =>
+          line.master && !line.failed && line.slots.length > 0 && !lines.some((r) => r.masterId === line.id),
+      );
+      if (orphan === undefined) continue;
+      await redisCli(node.port, ['CLUSTER', 'REPLICATE', orphan.id]);
+      await pollUntil(
+        `:${node.port} to replicate :${orphan.port}`,
+        async () =>
+          parseInfo(await redisCli(node.port, ['INFO', 'replication'])).master_link_status === 'up' &&
+          (await this.allHealthy()),
+        this.timeoutMs,
+      );
+    }
+  }
+
   /** Waits until every live node reports `cluster_state:ok`, all slots assigned, and sees every live node. */
   async waitHealthy(): Promise<void> {
     await pollUntil('the cluster to be healthy', () => this.allHealthy(), this.timeoutMs);

@@ -42,4 +42,24 @@ describe('RedisSentinelServer', () => {
     },
     TIMEOUT,
   );
+
+  it(
+    'heals the killed master into a replica, then fails over on request',
+    async () => {
+      const client = new Redis({ sentinels: setup.sentinels, name: setup.name });
+      client.on('error', () => undefined);
+      try {
+        await setup.heal();
+        expect(setup.servers.every((server) => server.running)).toBe(true);
+        await client.set('probe', 'healed');
+        expect(await client.wait(1, 1_000)).toBe(1);
+        const result = await setup.failover({ kill: false });
+        expect(result.to).toBe(setup.servers[0].port);
+        expect(await client.get('probe')).toBe('healed');
+      } finally {
+        client.disconnect();
+      }
+    },
+    TIMEOUT,
+  );
 });

@@ -149,6 +149,33 @@ export class RedisSentinelServer {
     return { from, to: replica.port, ms: Math.round(performance.now() - started) };
   }
 
+  /**
+   * Restarts every killed data node (empty); the sentinels turn it into a replica of the current master. Resolves
+   * once it is in sync and every sentinel counts it, so the setup can fail over again.
+   */
+  async heal(): Promise<void> {
+    const down = this.servers.filter((server) => !server.running);
+    if (down.length === 0) return;
+    for (const server of down) await server.restart();
+    const master = await this.masterPort();
+    await pollUntil(
+      'the restarted node to replicate the master',
+      async () => {
+        for (const server of down) {
+          const info = parseInfo(await redisCli(server.port, ['INFO', 'replication']));
+          if (
+            info.role !== 'slave' ||
+            info.master_port !== String(master) ||
+            info.master_link_status !== 'up'
+          )
+            return false;
+        }
+        return this.sentinelsReady(master, this.servers.length - 1);
+      },
+      this.timeoutMs,
+    );
+  }
+
   /** Stops the sentinels and the data nodes, and removes their temp dirs. */
   async stop(): Promise<void> {
     await Promise.all(this.sentinelProcesses.map((sentinel) => sentinel.stop()));
@@ -167,25 +194,27 @@ export class RedisSentinelServer {
   }
 
   private async waitReady(masterPort: number): Promise<void> {
-    const others = String(this.sentinelProcesses.length - 1);
     await pollUntil(
       'the replica and the sentinels to be ready',
       async () => {
         const replica = this.servers[1];
-        if (parseInfo(await redisCli(replica.port, ['INFO', 'replication'])).master_link_status !== 'up')
-          return false;
-        for (const sentinel of this.sentinelProcesses) {
-          const fields = (await redisCli(sentinel.port, ['SENTINEL', 'MASTER', this.name]))
-            .trim()
-            .split('\n');
-          const master: Record<string, string> = {};
-          for (let i = 0; i + 1 < fields.length; i += 2) master[fields[i]] = fields[i + 1];
-          if (master.port !== String(masterPort) || master.flags !== 'master') return false;
-          if (master['num-slaves'] !== '1' || master['num-other-sentinels'] !== others) return false;
-        }
-        return true;
+        const link = parseInfo(await redisCli(replica.port, ['INFO', 'replication'])).master_link_status;
+        return link === 'up' && this.sentinelsReady(masterPort, 1);
       },
       this.timeoutMs,
     );
+  }
+
+  /** Whether every sentinel names `masterPort` as master, counts `replicas` replicas and knows the other sentinels. */
+  private async sentinelsReady(masterPort: number, replicas: number): Promise<boolean> {
+    const others = String(this.sentinelProcesses.length - 1);
+    for (const sentinel of this.sentinelProcesses) {
+      const fields = (await redisCli(sentinel.port, ['SENTINEL', 'MASTER', this.name])).trim().split('\n');
+      const master: Record<string, string> = {};
+      for (let i = 0; i + 1 < fields.length; i += 2) master[fields[i]] = fields[i + 1];
+      if (master.port !== String(masterPort) || master.flags !== 'master') return false;
+      if (master['num-slaves'] !== String(replicas) || master['num-other-sentinels'] !== others) return false;
+    }
+    return true;
   }
 }

@@ -96,10 +96,13 @@ export function membershipStoreContract(
       await s1.beat(dead, FAILURE_TIMEOUT);
       await s2.beat(b, FAILURE_TIMEOUT);
       await s3.beat(c, FAILURE_TIMEOUT);
-      await fixture.elapse(FAILURE_TIMEOUT / 2);
-      await s2.beat(b, FAILURE_TIMEOUT);
-      await s3.beat(c, FAILURE_TIMEOUT);
-      await fixture.elapse(FAILURE_TIMEOUT / 2 + 150);
+      // b and c keep beating (every 250 ms) while `dead` stays silent past the failure timeout.
+      for (let elapsed = 250; elapsed < FAILURE_TIMEOUT; elapsed += 250) {
+        await fixture.elapse(250);
+        await s2.beat(b, FAILURE_TIMEOUT);
+        await s3.beat(c, FAILURE_TIMEOUT);
+      }
+      await fixture.elapse(250);
       // Not swept yet, but no longer listed: liveness is decided on read too.
       expect((await s2.list(FAILURE_TIMEOUT)).map((m) => m.id)).not.toContain(dead.id);
       const [r2, r3] = await Promise.all([s2.beat(b, FAILURE_TIMEOUT), s3.beat(c, FAILURE_TIMEOUT)]);
