@@ -98,6 +98,9 @@ export class RedisClusterServer {
               nodeTimeout,
               '--cluster-replica-validity-factor',
               '0',
+              // Replicas sync at once instead of waiting 5 s for more replicas to share a diskless transfer.
+              '--repl-diskless-sync-delay',
+              '0',
             ],
           }),
         );
@@ -209,7 +212,10 @@ export class RedisClusterServer {
     }
   }
 
-  /** Waits until every live node reports `cluster_state:ok`, all slots assigned, and sees every live node. */
+  /**
+   * Waits until every live node reports `cluster_state:ok`, all slots assigned, sees every live node, and every
+   * replica is in sync with its master.
+   */
   async waitHealthy(): Promise<void> {
     await pollUntil('the cluster to be healthy', () => this.allHealthy(), this.timeoutMs);
   }
@@ -241,6 +247,8 @@ export class RedisClusterServer {
     for (const node of live) {
       const info = parseInfo(await redisCli(node.port, ['CLUSTER', 'INFO']));
       if (info.cluster_state !== 'ok' || info.cluster_slots_ok !== '16384') return false;
+      const replication = parseInfo(await redisCli(node.port, ['INFO', 'replication']));
+      if (replication.role === 'slave' && replication.master_link_status !== 'up') return false;
       const seen = parseNodes(await redisCli(node.port, ['CLUSTER', 'NODES'])).filter((line) => !line.failed);
       if (seen.length !== liveCount) return false;
     }

@@ -88,9 +88,13 @@ export class RedisSentinelServer {
     const servers: RedisServer[] = [];
     const sentinels: SentinelProcess[] = [];
     try {
-      const master = await RedisServer.start();
+      // Replicas sync at once instead of waiting 5 s for more replicas to share a diskless transfer.
+      const syncAtOnce = ['--repl-diskless-sync-delay', '0'];
+      const master = await RedisServer.start({ args: syncAtOnce });
       servers.push(master);
-      servers.push(await RedisServer.start({ args: ['--replicaof', '127.0.0.1', String(master.port)] }));
+      servers.push(
+        await RedisServer.start({ args: [...syncAtOnce, '--replicaof', '127.0.0.1', String(master.port)] }),
+      );
       const config = [
         `sentinel monitor ${name} 127.0.0.1 ${master.port} ${Math.floor(count / 2) + 1}`,
         `sentinel down-after-milliseconds ${name} ${opts.downAfterMs ?? 1_000}`,

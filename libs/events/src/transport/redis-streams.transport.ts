@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { RedisClient } from '@shoal/cluster';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
+import { EventNotReplicatedError } from '../errors/event-not-replicated.error.js';
 import type { EventTransport, TransportSubscription } from './event-transport.js';
 import { StreamBroadcastReader } from './stream-broadcast-reader.js';
 import { streamKey } from './stream-codec.js';
@@ -11,6 +12,10 @@ export interface RedisStreamsSettings {
   readonly maxLen: number;
   readonly claimIdleTime: number;
   readonly blockMs: number;
+  /** Replicas that must confirm each publish (`WAIT`); 0 or absent: none. */
+  readonly waitReplicas?: number;
+  /** How long to wait for them, in ms. */
+  readonly waitTimeout?: number;
 }
 
 /**
@@ -34,28 +39,45 @@ export class RedisStreamsTransport implements EventTransport {
 
   async publish(envelopes: readonly EventEnvelope[]): Promise<void> {
     if (envelopes.length === 0) return;
-    if (envelopes.length === 1) {
+    const waitReplicas = this.settings.waitReplicas ?? 0;
+    if (envelopes.length === 1 && waitReplicas === 0) {
       const [envelope] = envelopes;
-      const key = streamKey(this.prefix, envelope.type);
-      await this.redis.xadd(
-        key,
-        'MAXLEN',
-        '~',
-        String(this.settings.maxLen),
-        '*',
-        'e',
-        JSON.stringify(envelope),
-      );
+      await this.redis.xadd(this.streamOf(envelope), ...this.xaddArgs(envelope));
       return;
     }
-    const pipeline = this.redis.pipeline();
+    // One pipeline per stream: on Redis Cluster each goes to the master of that stream's slot, and a trailing WAIT
+    // (no key) goes with it, so it counts the replicas of the master that took these entries.
+    const byStream = new Map<string, EventEnvelope[]>();
     for (const envelope of envelopes) {
-      const key = streamKey(this.prefix, envelope.type);
-      pipeline.xadd(key, 'MAXLEN', '~', String(this.settings.maxLen), '*', 'e', JSON.stringify(envelope));
+      const stream = this.streamOf(envelope);
+      byStream.set(stream, [...(byStream.get(stream) ?? []), envelope]);
     }
+    await Promise.all([...byStream].map(([stream, batch]) => this.publishTo(stream, batch, waitReplicas)));
+  }
+
+  private async publishTo(
+    stream: string,
+    batch: readonly EventEnvelope[],
+    waitReplicas: number,
+  ): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const envelope of batch) pipeline.xadd(stream, ...this.xaddArgs(envelope));
+    const timeout = this.settings.waitTimeout ?? 1000;
+    if (waitReplicas > 0) pipeline.wait(waitReplicas, timeout);
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];
+    if (waitReplicas === 0) return;
+    const confirmed = Number(results.at(-1)?.[1] ?? 0);
+    if (confirmed < waitReplicas) throw new EventNotReplicatedError(stream, confirmed, waitReplicas, timeout);
+  }
+
+  private streamOf(envelope: EventEnvelope): string {
+    return streamKey(this.prefix, envelope.type);
+  }
+
+  private xaddArgs(envelope: EventEnvelope): [string, string, string, string, string, string] {
+    return ['MAXLEN', '~', String(this.settings.maxLen), '*', 'e', JSON.stringify(envelope)];
   }
 
   async subscribe(subscription: TransportSubscription): Promise<void> {
