@@ -1,12 +1,4 @@
-import { RedisClusterServer } from '@shoal/testing';
 import { describeFailoverSuite } from './failover-suite.js';
+import { startRedisCluster } from './topologies.js';
 
-describeFailoverSuite('a Redis Cluster (3 masters + 3 replicas)', async () => {
-  const cluster = await RedisClusterServer.start();
-  return {
-    env: { REDIS_CLUSTER: cluster.seedList },
-    killMaster: (key) => cluster.failover({ key, kill: true }),
-    heal: () => cluster.heal(),
-    stop: () => cluster.stop(),
-  };
-});
+describeFailoverSuite('a Redis Cluster (3 masters + 3 replicas)', startRedisCluster);

@@ -35,6 +35,8 @@ export class SampleNodes {
     /** A private Redis / Postgres instead of the shared ones. */
     redisUrl?: string;
     databaseUrl?: string;
+    /** How long each process may take to print its ready line (default: the harness's 20 s). */
+    readyTimeoutMs?: number;
   }): Promise<SampleNodes> {
     const redisUrl = options.redisUrl ?? REDIS_URL;
     const databaseUrl = options.databaseUrl ?? DATABASE_URL;
@@ -45,6 +47,7 @@ export class SampleNodes {
       options.names.map((name) => ({
         name,
         script: SAMPLE_MAIN,
+        readyTimeoutMs: options.readyTimeoutMs,
         env: {
           PORT: String(ports.get(name)),
           SHOAL_NODE_ID: name,

@@ -30,11 +30,16 @@ redis.call('HSET', KEYS[3], 'last', now)`
 if now < graceUntil and graceCutoff < cutoff then cutoff = graceCutoff end
 `;
 
-/** Reads live members (score >= cutoff) with their info. */
+/** Reads live members (score >= cutoff) with their info: one HMGET, not one HGET per member. */
 const readLive = `
 local live = redis.call('ZRANGEBYSCORE', KEYS[1], cutoff, '+inf', 'WITHSCORES')
+local ids = {}
+for i = 1, #live, 2 do ids[#ids + 1] = live[i] end
 local infos = {}
-for i = 1, #live, 2 do infos[#infos + 1] = redis.call('HGET', KEYS[2], live[i]) or '' end
+if #ids > 0 then
+  local found = redis.call('HMGET', KEYS[2], unpack(ids))
+  for i = 1, #ids do infos[i] = found[i] or '' end
+end
 `;
 
 /** Raw reply of the beat script: created flag, removed ids, [id, score, ...], infos. */
