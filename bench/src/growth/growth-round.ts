@@ -93,6 +93,23 @@ async function startMember(store: GrowthStore, ns: string, id: string, timing: M
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How long all members may take to start and be seen together. */
+const STARTUP_DEADLINE_MS = 120_000;
+
+async function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Runs `members` simulated members on `store`, measures its load, then join and crash trials. */
 export async function growthRound(
   store: GrowthStore,
@@ -107,7 +124,11 @@ export async function growthRound(
       cluster.push(...(await Promise.all(batch.map((id) => startMember(store, ns, id, settings.timing)))));
     }
     const observer = cluster[0];
-    await observer.until((view) => view.size === members);
+    await withDeadline(
+      observer.until((view) => view.size === members),
+      STARTUP_DEADLINE_MS,
+      `${members} members never all seen at once: the driver cannot keep them beating on this machine`,
+    );
     await sleep(settings.settleMs);
     const before = await store.counters();
     const beatsBefore = SimulatedMember.beats;

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
   const probe = new pg.Client({ connectionString: postgresServer.url });
   await probe.connect();
   const points: GrowthPoint[] = [];
+  const failures: string[] = [];
   try {
     const redis = redisGrowthStore(redisServer.url, (client) => redisCounters(client, redisServer.pid ?? 0));
     const postgres = postgresGrowthStore(postgresServer.url, () =>
@@ -66,9 +67,16 @@ async function main(): Promise<void> {
     for (const members of SIZES) {
       for (const store of [redis, postgres]) {
         log(`${store.kind}: ${members} members`);
-        const point = await growthRound(store, members, SETTINGS);
-        log(JSON.stringify(point));
-        points.push(point);
+        try {
+          const point = await growthRound(store, members, SETTINGS);
+          log(JSON.stringify(point));
+          points.push(point);
+        } catch (error) {
+          log(`${store.kind} at ${members} members not measured: ${String(error)}`);
+          failures.push(
+            `${store.kind} at ${members} members: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
       }
     }
   } finally {
@@ -85,10 +93,11 @@ async function main(): Promise<void> {
     `${SETTINGS.windowMs / 1000} s window, median of ${SETTINGS.trials} trial(s)${quick ? ' (BENCH_QUICK)' : ''}`;
   await writeFile(
     resolve(RESULTS_DIR, 'growth.json'),
-    `${JSON.stringify({ caption, settings: SETTINGS, points }, null, 2)}\n`,
+    `${JSON.stringify({ caption, settings: SETTINGS, points, failures }, null, 2)}\n`,
   );
   await writeFile(resolve(DOCS_DIR, 'growth.svg'), growthChart(points, caption));
-  process.stdout.write(`\n${table(points)}\n\n${caption}\n`);
+  const failed = failures.map((failure) => `\nNot measured: ${failure}`).join('');
+  process.stdout.write(`\n${table(points)}\n\n${caption}\n${failed}\n`);
 }
 
 main().then(
