@@ -119,16 +119,25 @@ export async function growthRound(
   const ns = `g${members}_${store.kind}_${Math.random().toString(36).slice(2, 8)}`;
   const cluster: SimulatedMember[] = [];
   try {
-    for (let i = 0; i < members; i += 25) {
-      const batch = Array.from({ length: Math.min(25, members - i) }, (_, j) => `m${i + j}`);
-      cluster.push(...(await Promise.all(batch.map((id) => startMember(store, ns, id, settings.timing)))));
-    }
-    const observer = cluster[0];
-    await withDeadline(
-      observer.until((view) => view.size === members),
+    let abandoned = false;
+    const observer = await withDeadline(
+      (async () => {
+        for (let i = 0; i < members && !abandoned; i += 25) {
+          const batch = Array.from({ length: Math.min(25, members - i) }, (_, j) => `m${i + j}`);
+          cluster.push(
+            ...(await Promise.all(batch.map((id) => startMember(store, ns, id, settings.timing)))),
+          );
+        }
+        await cluster[0].until((view) => view.size === members);
+        return cluster[0];
+      })(),
       STARTUP_DEADLINE_MS,
-      `${members} members never all seen at once: the driver cannot keep them beating on this machine`,
-    );
+      `${members} members never all started and seen at once within ${STARTUP_DEADLINE_MS / 1000} s: ` +
+        'the driver cannot keep them beating on this machine',
+    ).catch((error: unknown) => {
+      abandoned = true;
+      throw error;
+    });
     await sleep(settings.settleMs);
     const before = await store.counters();
     const beatsBefore = SimulatedMember.beats;

@@ -51,6 +51,27 @@ function table(points: readonly GrowthPoint[]): string {
   return lines.join('\n');
 }
 
+/** Writes the results file and the chart for the points measured so far (a run cut short still leaves both). */
+async function writeOutputs(
+  points: readonly GrowthPoint[],
+  failures: readonly string[],
+  loadAtStart: number[],
+) {
+  const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const load = `${loadAtStart.map((x) => x.toFixed(1)).join('/')} → ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join('/')}`;
+  const caption =
+    `${when} UTC, ${cpus().length} cores, load ${load}; heartbeat 500 ms, failure timeout 2000 ms; ` +
+    `${SETTINGS.windowMs / 1000} s window, median of ${SETTINGS.trials} trial(s)${quick ? ' (BENCH_QUICK)' : ''}`;
+  await writeFile(
+    resolve(RESULTS_DIR, 'growth.json'),
+    `${JSON.stringify({ caption, settings: SETTINGS, points, failures }, null, 2)}\n`,
+  );
+  await writeFile(resolve(DOCS_DIR, 'growth.svg'), growthChart(points, caption));
+  return caption;
+}
+
 async function main(): Promise<void> {
   const loadAtStart = loadavg();
   const redisServer = await RedisServer.start();
@@ -71,6 +92,7 @@ async function main(): Promise<void> {
           const point = await growthRound(store, members, SETTINGS);
           log(JSON.stringify(point));
           points.push(point);
+          await writeOutputs(points, failures, loadAtStart);
         } catch (error) {
           log(`${store.kind} at ${members} members not measured: ${String(error)}`);
           failures.push(
@@ -84,18 +106,7 @@ async function main(): Promise<void> {
     await redisServer.stop();
     await postgresServer.stop();
   }
-  const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const load = `${loadAtStart.map((x) => x.toFixed(1)).join('/')} → ${loadavg()
-    .map((x) => x.toFixed(1))
-    .join('/')}`;
-  const caption =
-    `${when} UTC, ${cpus().length} cores, load ${load}; heartbeat 500 ms, failure timeout 2000 ms; ` +
-    `${SETTINGS.windowMs / 1000} s window, median of ${SETTINGS.trials} trial(s)${quick ? ' (BENCH_QUICK)' : ''}`;
-  await writeFile(
-    resolve(RESULTS_DIR, 'growth.json'),
-    `${JSON.stringify({ caption, settings: SETTINGS, points, failures }, null, 2)}\n`,
-  );
-  await writeFile(resolve(DOCS_DIR, 'growth.svg'), growthChart(points, caption));
+  const caption = await writeOutputs(points, failures, loadAtStart);
   const failed = failures.map((failure) => `\nNot measured: ${failure}`).join('');
   process.stdout.write(`\n${table(points)}\n\n${caption}\n${failed}\n`);
 }
