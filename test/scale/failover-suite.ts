@@ -85,7 +85,10 @@ export function describeFailoverSuite(label: string, startTopology: () => Promis
     it('loses no committed event when the master of the event stream is SIGKILLed under load', async () => {
       const load = new OrderLoad(nodes, names);
       const watcher = watch(nodes, names);
-      await eventually(async () => load.accepted.length >= 50, { what: '50 orders before the failover' });
+      await eventually(async () => load.accepted.length >= 50, {
+        what: '50 orders before the failover',
+        timeoutMs: 60_000,
+      });
       const stream = `${nodes.prefix}:events:{order.placed}`;
       const killedAt = Date.now();
       const failover = await topology.killMaster(stream);
@@ -130,7 +133,10 @@ export function describeFailoverSuite(label: string, startTopology: () => Promis
       const { leader } = await nodes.timeUntilLeader(names, 10_000);
       const load = new OrderLoad(nodes, names);
       const watcher = watch(nodes, names);
-      await eventually(async () => load.accepted.length >= 20, { what: '20 orders before the failover' });
+      await eventually(async () => load.accepted.length >= 20, {
+        what: '20 orders before the failover',
+        timeoutMs: 60_000,
+      });
       const failover = await topology.killMaster(`${nodes.prefix}:{cluster}:members`);
       const accepted = load.accepted.length;
       await eventually(async () => load.accepted.length >= accepted + 20, {
@@ -167,7 +173,10 @@ export function describeFailoverSuite(label: string, startTopology: () => Promis
           }
         }
       })();
-      await eventually(async () => acknowledged >= 100, { what: '100 jobs before the failover' });
+      await eventually(async () => acknowledged >= 100, {
+        what: '100 jobs before the failover',
+        timeoutMs: 60_000,
+      });
       const failover = await topology.killMaster(`${nodes.prefix}:{jobs}:sample-work:id`);
       const atPromotion = acknowledged;
       await eventually(async () => acknowledged >= atPromotion + 100, {
@@ -199,6 +208,29 @@ export function describeFailoverSuite(label: string, startTopology: () => Promis
       expect(took).toBeGreaterThanOrEqual(1500);
       await nodes.node('charlie').start();
       await nodes.timeUntilAllSee(names, names, 15_000);
+    }, 60_000);
+
+    it("invalidates every replica's cache through the bus after the failovers", async () => {
+      const read = (name: string) => nodes.request<{ version: number }>(name, '/flags/scale-flag');
+      for (const name of names) await read(name); // cached in every replica's L1
+      const response = await fetch(`${nodes.url('alpha')}/flags/scale-flag`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ enabled: true }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      expect(response.ok).toBe(true);
+      const { version } = (await response.json()) as { version: number };
+      const written = Date.now();
+      for (const name of names) {
+        await eventually(async () => (await read(name)).version === version, {
+          what: `${name} serving the new flag version`,
+          timeoutMs: 10_000,
+        });
+      }
+      console.log(
+        `${label}: cache invalidation seen by all 3 replicas ${Date.now() - written} ms after the write`,
+      );
     }, 60_000);
 
     it('elects a new leader with a higher token after the leader is SIGKILLed', async () => {
