@@ -12,7 +12,7 @@ export interface MembershipStoreFixture {
   elapse(ms: number): Promise<void>;
 }
 
-const FAILURE_TIMEOUT = 600;
+const FAILURE_TIMEOUT = 1200;
 
 /**
  * The contract every `MembershipStore` keeps. Run against each implementation, so all three behave alike.
@@ -96,13 +96,15 @@ export function membershipStoreContract(
       await s1.beat(dead, FAILURE_TIMEOUT);
       await s2.beat(b, FAILURE_TIMEOUT);
       await s3.beat(c, FAILURE_TIMEOUT);
-      // b and c keep beating (every 250 ms) while `dead` stays silent past the failure timeout.
-      for (let elapsed = 250; elapsed < FAILURE_TIMEOUT; elapsed += 250) {
-        await fixture.elapse(250);
+      // b and c keep beating (at a third and two thirds of the failure timeout, well before `dead` expires) while
+      // `dead` stays silent; no gap between beats reaches half the failure timeout, which a Redis store would take
+      // for a store outage (see RedisMembershipStore).
+      for (let beat = 0; beat < 2; beat += 1) {
+        await fixture.elapse(FAILURE_TIMEOUT / 3);
         await s2.beat(b, FAILURE_TIMEOUT);
         await s3.beat(c, FAILURE_TIMEOUT);
       }
-      await fixture.elapse(250);
+      await fixture.elapse(FAILURE_TIMEOUT / 3 + 50);
       // Not swept yet, but no longer listed: liveness is decided on read too.
       expect((await s2.list(FAILURE_TIMEOUT)).map((m) => m.id)).not.toContain(dead.id);
       const [r2, r3] = await Promise.all([s2.beat(b, FAILURE_TIMEOUT), s3.beat(c, FAILURE_TIMEOUT)]);
