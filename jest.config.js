@@ -2,7 +2,9 @@
  * Three Jest projects, one per test tier:
  * - unit: `*.spec.ts` beside the code, no network;
  * - integration: `*.int-spec.ts` beside the code, against the real Redis and Postgres;
- * - e2e: `test/*.e2e-spec.ts`, real Node processes of the built sample app.
+ * - e2e: `test/*.e2e-spec.ts`, real Node processes of the built sample app;
+ * - scale: `test/scale/*.scale-spec.ts`, the sample on a private Redis Cluster and Sentinel with master failovers
+ *   (`npm run test:scale`, not part of `npm test`).
  */
 const swc = [
   '@swc/jest',
@@ -47,5 +49,6 @@ export default {
       testMatch: ['<rootDir>/libs/*/src/**/*.int-spec.ts', '<rootDir>/apps/*/src/**/*.int-spec.ts'],
     },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    { ...shared, displayName: 'scale', testMatch: ['<rootDir>/test/scale/**/*.scale-spec.ts'] },
   ],
 };

@@ -7,6 +7,7 @@ import type { LeaderModuleOptions } from '@shoal/leader';
 import type { RealtimeAdapterKind } from '@shoal/realtime';
 import type { WebhooksModuleOptions } from '@shoal/webhooks';
 import { DEVELOPMENT_AUTH_SECRET } from './realtime/sample-auth.js';
+import { readRedisOption, redisConfigured } from './redis-env.js';
 
 /** Injection token of the sample's `SampleConfig` (for providers that need a setting). */
 export const SAMPLE_CONFIG = Symbol('sample:config');
@@ -42,13 +43,15 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
 }
 
 /**
- * Reads `PORT`, `SHOAL_NODE_ID`, `REDIS_URL` (unset: Postgres only), `DATABASE_URL`, `SHOAL_PREFIX`, `SHOAL_STORE`
- * (`redis` | `postgres`; default `redis` when `REDIS_URL` is set), `SHOAL_HEARTBEAT_INTERVAL`, `SHOAL_FAILURE_TIMEOUT`, `SHOAL_LEASE_TTL` and `SHOAL_RELAY`
+ * Reads `PORT`, `SHOAL_NODE_ID`, the Redis topology (`REDIS_URL`, or `REDIS_CLUSTER`, or `REDIS_SENTINELS` with
+ * `REDIS_SENTINEL_NAME`: see {@link readRedisOption}; none set: Postgres only), `DATABASE_URL`, `SHOAL_PREFIX`,
+ * `SHOAL_STORE` (`redis` | `postgres`; default `redis` when a Redis is set), `SHOAL_HEARTBEAT_INTERVAL`,
+ * `SHOAL_FAILURE_TIMEOUT`, `SHOAL_LEASE_TTL` and `SHOAL_RELAY`
  * (`all` | `off`: whether this replica relays the outbox), `SHOAL_WORKERS` (`false`: enqueue only), `SHOAL_JOBS_BACKEND`
  * (`redis` | `postgres`; default: `redis` when Redis is configured), `JOBS_CONCURRENCY`, `JOBS_MAX_WAITING`,
  * `SHOAL_JOBS_LOCK_DURATION`, `SINGLETON_INTERVAL_MS` (default 1000), `SINGLETON_WORK_MS` (default 20) and
  * `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` (`true` in the demo and tests);
- * `CACHE_PROVIDER` (`local` | `redis`, default `redis` when `REDIS_URL` is set), `CACHE_SINGLE_FLIGHT` (`false` turns
+ * `CACHE_PROVIDER` (`local` | `redis`, default `redis` when a Redis is set), `CACHE_SINGLE_FLIGHT` (`false` turns
  * cluster-wide single flight off) and `CACHE_LOCK_TTL`; `SHOAL_SOCKETS` (`false`: this replica serves no sockets but
  * emits), `SHOAL_SOCKET_ADAPTER` (`redis` | `sharded` | `streams` | `postgres`) and `SAMPLE_AUTH_SECRET` (signs the
  * live feed's tokens; a development default); `SHOAL_DRAIN_DELAY` and `SHOAL_SHUTDOWN_GRACE` (ms: the graceful stop's
@@ -57,7 +60,7 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
 export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   // No Redis configured: the whole sample runs on Postgres alone (membership, leases, locks, events, jobs, sockets,
   // cache invalidation); only the sharded accounts need Redis and are left out.
-  const redis = env.REDIS_URL || undefined;
+  const redis = redisConfigured(env) ? readRedisOption(env) : undefined;
   const store = (env.SHOAL_STORE || (redis ? 'redis' : 'postgres')) as ClusterModuleOptions['store'];
   const lockDuration = optionalNumber(env, 'SHOAL_JOBS_LOCK_DURATION');
   return {
@@ -109,7 +112,7 @@ function readJobsBackend(raw: string | undefined): JobsModuleOptions['backend'] 
 }
 
 function readCacheConfig(env: NodeJS.ProcessEnv): CacheModuleOptions {
-  const provider = env.CACHE_PROVIDER ?? (env.REDIS_URL ? 'redis' : 'local');
+  const provider = env.CACHE_PROVIDER ?? (redisConfigured(env) ? 'redis' : 'local');
   if (provider !== 'local' && provider !== 'redis') {
     throw new Error(`CACHE_PROVIDER must be local or redis, got "${provider}"`);
   }

@@ -23,7 +23,12 @@ export interface EventsConfig {
     readonly concurrency: number;
     readonly idempotencyWindow: number;
   };
-  readonly streams: { readonly maxLen: number; readonly claimIdleTime: number };
+  readonly streams: {
+    readonly maxLen: number;
+    readonly claimIdleTime: number;
+    readonly waitReplicas: number;
+    readonly waitTimeout: number;
+  };
   readonly log: { readonly retention: number; readonly pollInterval: number };
   readonly shutdownGracePeriod: number;
   readonly metricsRegistry?: Registry;
@@ -56,7 +61,14 @@ const schema = z
         idempotencyWindow: ms.optional(),
       })
       .optional(),
-    streams: z.strictObject({ maxLen: count.optional(), claimIdleTime: ms.optional() }).optional(),
+    streams: z
+      .strictObject({
+        maxLen: count.optional(),
+        claimIdleTime: ms.optional(),
+        waitReplicas: z.number().int().nonnegative().optional(),
+        waitTimeout: ms.optional(),
+      })
+      .optional(),
     log: z.strictObject({ retention: ms.optional(), pollInterval: ms.optional() }).optional(),
     shutdownGracePeriod: z.number().int().nonnegative().optional(),
     metricsRegistry: z.instanceof(Registry).optional(),

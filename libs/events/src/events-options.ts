@@ -48,6 +48,16 @@ export interface EventBusModuleOptions {
     maxLen?: number;
     /** A message pending this long on a live consumer is taken over (hung handler). Default 60000. */
     claimIdleTime?: number;
+    /**
+     * Replicas that must confirm each publish (`WAIT`) before it counts as done; 0 (default) does not wait. Redis
+     * replicates asynchronously, so a master that dies right after acknowledging an `XADD` can take the event with it
+     * when a replica is promoted (Sentinel, Cluster). With `1` on a master with one replica, an event the relay marked
+     * published survives that failover; a publish the replicas do not confirm in time fails with
+     * `EventNotReplicatedError` (outbox rows are then sent again). Costs one replication round trip per batch.
+     */
+    waitReplicas?: number;
+    /** How long a publish waits for `waitReplicas` confirmations. Default 1000. */
+    waitTimeout?: number;
   };
   /** The Postgres event log (`transport: 'postgres'`). */
   log?: {
@@ -78,7 +88,7 @@ export const EVENTS_DEFAULTS = {
     concurrency: 8,
     idempotencyWindow: 7 * DAY,
   },
-  streams: { maxLen: 100_000, claimIdleTime: 60_000 },
+  streams: { maxLen: 100_000, claimIdleTime: 60_000, waitReplicas: 0, waitTimeout: 1000 },
   log: { retention: 7 * DAY, pollInterval: 1000 },
   shutdownGracePeriod: 10_000,
 } as const;

@@ -22,6 +22,7 @@ export type { EventScope } from './transport/event-transport.js';
 export { MemoryEventHub } from './transport/memory-event.hub.js';
 export { EventValidationError } from './errors/event-validation.error.js';
 export { EventPayloadTooLargeError } from './errors/event-payload-too-large.error.js';
+export { EventNotReplicatedError } from './errors/event-not-replicated.error.js';
 export { UnknownEventError } from './errors/unknown-event.error.js';
 export { OutboxRequiresTransactionError } from './errors/outbox-requires-transaction.error.js';
 export { InvalidEventsOptionsError } from './errors/invalid-events-options.error.js';

@@ -5,7 +5,8 @@ import { createServer } from 'node:net';
 const LOW = 10_000;
 const HIGH = 32_000;
 
-function bindable(port: number): Promise<boolean> {
+/** Whether `port` can be bound on 127.0.0.1 right now. */
+export function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();
@@ -26,4 +27,16 @@ export async function freePort(): Promise<number> {
     if (await bindable(port)) return port;
   }
   throw new Error(`no free port found between ${LOW} and ${HIGH}`);
+}
+
+/**
+ * Like {@link freePort}, but `port + offset` is free too (a Redis Cluster node also listens on its bus port,
+ * `port + 10000`).
+ */
+export async function freePortWithOffset(offset: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = await freePort();
+    if (await bindable(port + offset)) return port;
+  }
+  throw new Error(`no free port p with p+${offset} free found`);
 }

@@ -16,3 +16,9 @@ export { RedisServer, pingRedis, type RedisServerOptions } from './redis-server.
 export { PostgresServer, findPostgresBinDir, type PostgresServerOptions } from './postgres-server.js';
 export { MemoryMembershipHub } from '@shoal/cluster';
 export { seededRandom } from './seeded-random.js';
+export {
+  RedisClusterServer,
+  type FailoverResult,
+  type RedisClusterServerOptions,
+} from './redis-cluster-server.js';
+export { RedisSentinelServer, type RedisSentinelServerOptions } from './redis-sentinel-server.js';

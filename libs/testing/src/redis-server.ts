@@ -18,6 +18,8 @@ export interface RedisServerOptions {
    * production Redis holding streams). Default false: nothing is persisted.
    */
   persistent?: boolean;
+  /** Extra `redis-server` arguments appended to Shoal's, e.g. `['--cluster-enabled', 'yes']`. */
+  args?: readonly string[];
 }
 
 /** How long {@link RedisServer.stop} waits after SIGTERM before it sends SIGKILL. */
@@ -64,6 +66,7 @@ export class RedisServer {
     readonly port: number,
     private readonly readyTimeoutMs: number,
     private readonly persistent: boolean,
+    private readonly extraArgs: readonly string[],
   ) {}
 
   /** Starts a server on `opts.port` (or a free port) and waits until it answers PING. */
@@ -72,6 +75,7 @@ export class RedisServer {
       opts.port ?? (await freePort()),
       opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
       opts.persistent ?? false,
+      opts.args ?? [],
     );
     await server.spawn();
     return server;
@@ -145,6 +149,7 @@ export class RedisServer {
         '127.0.0.1',
         '--dir',
         dir,
+        ...this.extraArgs,
       ],
       cwd: dir,
       env: process.env,

@@ -97,10 +97,15 @@ export function membershipStoreContract(
       await s1.beat(dead, FAILURE_TIMEOUT);
       await s2.beat(b, FAILURE_TIMEOUT);
       await s3.beat(c, FAILURE_TIMEOUT);
-      await fixture.elapse(FAILURE_TIMEOUT / 2);
-      await s2.beat(b, FAILURE_TIMEOUT);
-      await s3.beat(c, FAILURE_TIMEOUT);
-      await fixture.elapse(FAILURE_TIMEOUT / 2 + 150);
+      // b and c keep beating (at a third and two thirds of the failure timeout, well before `dead` expires) while
+      // `dead` stays silent; no gap between beats reaches half the failure timeout, which a Redis store would take
+      // for a store outage (see RedisMembershipStore).
+      for (let beat = 0; beat < 2; beat += 1) {
+        await fixture.elapse(FAILURE_TIMEOUT / 3);
+        await s2.beat(b, FAILURE_TIMEOUT);
+        await s3.beat(c, FAILURE_TIMEOUT);
+      }
+      await fixture.elapse(FAILURE_TIMEOUT / 3 + 50);
       // Not swept yet, but no longer listed: liveness is decided on read too.
       expect((await s2.list(FAILURE_TIMEOUT)).map((m) => m.id)).not.toContain(dead.id);
       const [r2, r3] = await Promise.all([s2.beat(b, FAILURE_TIMEOUT), s3.beat(c, FAILURE_TIMEOUT)]);

@@ -6,11 +6,40 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
-/** Reads live members (score >= cutoff) with their info. */
+/**
+ * Store-outage grace. KEYS[3] (a hash) records when any node last beat. When the store heard no beat for over half
+ * the failure timeout, nobody could reach it (a failover, a restart, a partition): members live when it went quiet
+ * are then neither swept nor hidden for one more failure timeout, which lets every live node beat again first.
+ * Needs `failure` (the failure timeout) in scope; lowers `cutoff` while the grace lasts.
+ */
+const outageGrace = (record: boolean) => `
+local grace = redis.call('HMGET', KEYS[3], 'last', 'until', 'cutoff')
+local last = tonumber(grace[1])
+local graceUntil = tonumber(grace[2]) or 0
+local graceCutoff = tonumber(grace[3]) or 0
+${
+  record
+    ? `if last and now - last > failure / 2 then
+  graceUntil = now + failure
+  graceCutoff = last - failure
+  redis.call('HSET', KEYS[3], 'until', graceUntil, 'cutoff', graceCutoff)
+end
+redis.call('HSET', KEYS[3], 'last', now)`
+    : ''
+}
+if now < graceUntil and graceCutoff < cutoff then cutoff = graceCutoff end
+`;
+
+/** Reads live members (score >= cutoff) with their info: one HMGET, not one HGET per member. */
 const readLive = `
 local live = redis.call('ZRANGEBYSCORE', KEYS[1], cutoff, '+inf', 'WITHSCORES')
+local ids = {}
+for i = 1, #live, 2 do ids[#ids + 1] = live[i] end
 local infos = {}
-for i = 1, #live, 2 do infos[#infos + 1] = redis.call('HGET', KEYS[2], live[i]) or '' end
+if #ids > 0 then
+  local found = redis.call('HMGET', KEYS[2], unpack(ids))
+  for i = 1, #ids do infos[i] = found[i] or '' end
+end
 `;
 
 /** Raw reply of the beat script: created flag, removed ids, [id, score, ...], infos. */
@@ -18,11 +47,12 @@ export type BeatReply = [number, string[], string[], string[]];
 /** Raw reply of the list script: [id, score, ...], infos. */
 export type ListReply = [string[], string[]];
 
-/** ARGV: id, info JSON, failure timeout ms, channel. */
+/** KEYS: members zset, nodes hash, grace hash. ARGV: id, info JSON, failure timeout ms, channel. */
 export const beatScript = new RedisScript<BeatReply>(`${clock}
 local id = ARGV[1]
-local cutoff = now - tonumber(ARGV[3])
-local previous = redis.call('HGET', KEYS[2], id)
+local failure = tonumber(ARGV[3])
+local cutoff = now - failure
+${outageGrace(true)}local previous = redis.call('HGET', KEYS[2], id)
 redis.call('ZADD', KEYS[1], now, id)
 local created = 0
 if previous ~= ARGV[2] then
@@ -40,10 +70,11 @@ ${readLive}
 return {created, stale, live, infos}
 `);
 
-/** ARGV: failure timeout ms. */
+/** KEYS: members zset, nodes hash, grace hash. ARGV: failure timeout ms. */
 export const listScript = new RedisScript<ListReply>(`${clock}
-local cutoff = now - tonumber(ARGV[1])
-${readLive}
+local failure = tonumber(ARGV[1])
+local cutoff = now - failure
+${outageGrace(false)}${readLive}
 return {live, infos}
 `);
 

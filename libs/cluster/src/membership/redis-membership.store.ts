@@ -8,9 +8,14 @@ import { beatScript, leaveScript, listScript } from './redis-membership.scripts.
 /**
  * Membership in Redis: a sorted set of heartbeats scored by Redis `TIME`, a hash of node infos, Lua scripts for
  * atomic beat/sweep/leave, and pub/sub for instant notices. Keys share the `{cluster}` hash tag (Redis Cluster).
+ *
+ * A store failover (Sentinel, Cluster) or restart silences every node at once; when no node could beat for over half
+ * the failure timeout, the members live before the silence are kept (neither swept nor hidden) for one more failure
+ * timeout, so a failover longer than the failure timeout does not make the whole cluster "leave" and rejoin. A node
+ * that crashed during that window is removed up to one failure timeout later than usual.
  */
 export class RedisMembershipStore implements MembershipStore {
-  private readonly keys: [string, string];
+  private readonly keys: [string, string, string];
   private readonly channel: string;
   private subscriber?: RedisClient;
 
@@ -18,7 +23,7 @@ export class RedisMembershipStore implements MembershipStore {
     private readonly redis: RedisClient,
     prefix: string,
   ) {
-    this.keys = [`${prefix}:{cluster}:members`, `${prefix}:{cluster}:nodes`];
+    this.keys = [`${prefix}:{cluster}:members`, `${prefix}:{cluster}:nodes`, `${prefix}:{cluster}:grace`];
     this.channel = `${prefix}:{cluster}:changes`;
   }
 

@@ -45,7 +45,7 @@ export function createEventTransport(
         connections.redis('The Redis Streams event transport'),
         cluster.prefix,
         node.id,
-        { maxLen: config.streams.maxLen, claimIdleTime: config.streams.claimIdleTime, blockMs: 1000 },
+        { ...config.streams, blockMs: 1000 },
         gateFor(leader),
       );
     case 'postgres':

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
+import { Cluster } from 'ioredis';
 import type { RedisClient } from '@shoal/cluster';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
+import { EventNotReplicatedError } from '../errors/event-not-replicated.error.js';
 import type { EventTransport, TransportSubscription } from './event-transport.js';
 import { PublishBatcher } from './publish-batcher.js';
 import { StreamBroadcastReader } from './stream-broadcast-reader.js';
@@ -12,6 +14,10 @@ export interface RedisStreamsSettings {
   readonly maxLen: number;
   readonly claimIdleTime: number;
   readonly blockMs: number;
+  /** Replicas that must confirm each publish (`WAIT`); 0 or absent: none. */
+  readonly waitReplicas?: number;
+  /** How long to wait for them, in ms. */
+  readonly waitTimeout?: number;
 }
 
 /**
@@ -38,9 +44,47 @@ export class RedisStreamsTransport implements EventTransport {
 
   async publish(envelopes: readonly EventEnvelope[]): Promise<void> {
     if (envelopes.length === 0) return;
-    await this.batcher.publish(
-      envelopes.map((envelope) => [streamKey(this.prefix, envelope.type), JSON.stringify(envelope)]),
-    );
+    const waitReplicas = this.settings.waitReplicas ?? 0;
+    if (waitReplicas === 0 && !(this.redis instanceof Cluster)) {
+      // Standalone or Sentinel: the publishes of one tick share one pipeline, whatever their streams.
+      await this.batcher.publish(
+        envelopes.map((envelope) => [this.streamOf(envelope), JSON.stringify(envelope)]),
+      );
+      return;
+    }
+    // One pipeline per stream: on Redis Cluster each goes to the master of that stream's slot, and a trailing WAIT
+    // (no key) goes with it, so it counts the replicas of the master that took these entries.
+    const byStream = new Map<string, EventEnvelope[]>();
+    for (const envelope of envelopes) {
+      const stream = this.streamOf(envelope);
+      byStream.set(stream, [...(byStream.get(stream) ?? []), envelope]);
+    }
+    await Promise.all([...byStream].map(([stream, batch]) => this.publishTo(stream, batch, waitReplicas)));
+  }
+
+  private async publishTo(
+    stream: string,
+    batch: readonly EventEnvelope[],
+    waitReplicas: number,
+  ): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const envelope of batch) pipeline.xadd(stream, ...this.xaddArgs(envelope));
+    const timeout = this.settings.waitTimeout ?? 1000;
+    if (waitReplicas > 0) pipeline.wait(waitReplicas, timeout);
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed?.[0]) throw failed[0];
+    if (waitReplicas === 0) return;
+    const confirmed = Number(results.at(-1)?.[1] ?? 0);
+    if (confirmed < waitReplicas) throw new EventNotReplicatedError(stream, confirmed, waitReplicas, timeout);
+  }
+
+  private streamOf(envelope: EventEnvelope): string {
+    return streamKey(this.prefix, envelope.type);
+  }
+
+  private xaddArgs(envelope: EventEnvelope): [string, string, string, string, string, string] {
+    return ['MAXLEN', '~', String(this.settings.maxLen), '*', 'e', JSON.stringify(envelope)];
   }
 
   async subscribe(subscription: TransportSubscription): Promise<void> {

@@ -16,6 +16,7 @@ import { RedisMessenger } from '../query/redis-messenger.js';
 import type { RealtimeConfig } from '../realtime-config.js';
 import type { AdapterFactory, ClusterTransport } from './cluster-transport.js';
 import { shardedChannel } from './sharded-channel.js';
+import { shardedSubscriber } from './sharded-subscriber.js';
 import { trackDuplicates } from './track-duplicates.js';
 
 /** The Postgres table the Postgres adapter and emitter keep large (over 8,000 bytes) payloads in. */
@@ -93,7 +94,7 @@ export async function createClusterTransport(
         return { kind: 'sharded', serverOptions: {}, emitter, messenger, close: async () => undefined };
       }
       const { createShardedAdapter } = await import('@socket.io/redis-adapter');
-      const sub = duplicateConnection(redis, 'socket.io sharded adapter subscriber');
+      const sub = shardedSubscriber(redis);
       const adapter = createShardedAdapter(redis, sub, {
         channelPrefix,
         subscriptionMode: config.subscriptionMode,
