@@ -39,5 +39,5 @@ describe('published packages', () => {
     });
     const loaded = stdout.split('\n').filter((line) => line.includes('loads with only what it declares'));
     expect(loaded).toHaveLength(libs.length);
-  }, 300_000);
+  }, 600_000);
 });

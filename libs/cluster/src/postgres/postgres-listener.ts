@@ -40,7 +40,16 @@ class SharedListenConnection {
     void this.release().then(() => this.scheduleRetry(1));
   };
 
+  /** Statements on the connection go one after another (pg deprecates overlapping queries on one client). */
+  private statements: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly dataSource: DataSource) {}
+
+  private run(client: NotificationClient, sql: string): Promise<unknown> {
+    const next = this.statements.then(() => client.query(sql));
+    this.statements = next.catch(() => undefined);
+    return next;
+  }
 
   /** Listens on the listener's channel; rejects if there is no connection and the first attempt fails. */
   async add(listener: PostgresListener): Promise<void> {
@@ -49,8 +58,9 @@ class SharedListenConnection {
     set.add(listener);
     this.channels.set(listener.channel, set);
     try {
+      if (this.connecting) await this.connecting;
       if (!this.active) await this.connect(0);
-      else if (fresh) await this.active.client.query(`LISTEN "${listener.channel}"`);
+      else if (fresh) await this.run(this.active.client, `LISTEN "${listener.channel}"`);
     } catch (error) {
       this.remove(listener);
       throw error;
@@ -63,7 +73,8 @@ class SharedListenConnection {
     set?.delete(listener);
     if (set?.size === 0) {
       this.channels.delete(listener.channel);
-      void this.active?.client.query(`UNLISTEN "${listener.channel}"`).catch(() => undefined);
+      if (this.active)
+        void this.run(this.active.client, `UNLISTEN "${listener.channel}"`).catch(() => undefined);
     }
     if (this.channels.size > 0) return Promise.resolve();
     clearTimeout(this.retryTimer);
@@ -78,7 +89,7 @@ class SharedListenConnection {
         client.on('notification', this.onNotification);
         client.on('error', this.onError);
         this.active = { runner, client };
-        for (const channel of this.channels.keys()) await client.query(`LISTEN "${channel}"`);
+        for (const channel of this.channels.keys()) await this.run(client, `LISTEN "${channel}"`);
         if (attempt > 0) {
           if (this.broken) this.logger.log('LISTEN connection back');
           this.broken = false;
@@ -107,7 +118,7 @@ class SharedListenConnection {
     if (!active) return;
     active.client.off('notification', this.onNotification);
     active.client.off('error', this.onError);
-    await withTimeout(active.client.query('UNLISTEN *'), 1000, 'UNLISTEN').catch(() => undefined);
+    await withTimeout(this.run(active.client, 'UNLISTEN *'), 1000, 'UNLISTEN').catch(() => undefined);
     if (!active.runner.isReleased) await active.runner.release().catch(() => undefined);
   }
 }
