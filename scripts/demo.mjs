@@ -3,6 +3,7 @@
 // commands otherwise), refuses to start when a port is taken, waits for each replica's ready line, prints the
 // dashboard URL, reports a replica that dies and restarts it on request, and stops every replica on Ctrl-C.
 //   npm run demo -- --store postgres      membership on PostgreSQL instead of Redis
+//   npm run demo -- --postgres-only       no Redis at all: every module on PostgreSQL (the sample without accounts)
 //   npm run demo -- --replicas 5          more replicas (1-9)
 //   npm run demo -- --base-port 4000      replicas on 4001…
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,12 +21,16 @@ const STOP_GRACE_MS = 30_000;
 
 function usage(problem) {
   console.error(`shoal demo: ${problem}`);
-  console.error('usage: npm run demo -- [--replicas 1-9] [--store redis|postgres] [--base-port 1024-65000]');
+  console.error(
+    'usage: npm run demo -- [--replicas 1-9] [--store redis|postgres] [--postgres-only] [--base-port 1024-65000]',
+  );
   process.exit(2);
 }
 
-function parseArgs(argv) {
-  const options = { replicas: '3', store: 'redis', 'base-port': '3000' };
+function parseArgs(args) {
+  const postgresOnly = args.includes('--postgres-only');
+  const argv = args.filter((arg) => arg !== '--postgres-only');
+  const options = { replicas: '3', store: postgresOnly ? 'postgres' : 'redis', 'base-port': '3000' };
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i].replace(/^--/, '');
     if (!argv[i].startsWith('--') || !(name in options)) usage(`unknown option ${argv[i]}`);
@@ -43,7 +48,8 @@ function parseArgs(argv) {
   if (!/^\d+$/.test(options['base-port']) || basePort < 1024 || basePort > 65_000) {
     usage(`--base-port must be a port from 1024 to 65000, got "${options['base-port']}"`);
   }
-  return { replicas, store: options.store, basePort };
+  if (postgresOnly && options.store !== 'postgres') usage('--postgres-only keeps membership on postgres');
+  return { replicas, store: options.store, basePort, postgresOnly };
 }
 
 /** Whether `port` can be listened on (on every interface, as the replicas do). */
@@ -55,7 +61,7 @@ function portFree(port) {
   });
 }
 
-const { replicas, store, basePort } = parseArgs(process.argv.slice(2));
+const { replicas, store, basePort, postgresOnly } = parseArgs(process.argv.slice(2));
 const nodes = Array.from({ length: replicas }, (_, i) => ({
   id: `node-${i + 1}`,
   port: basePort + i + 1,
@@ -90,7 +96,7 @@ function start(node) {
       SHOAL_NODE_ID: node.id,
       SHOAL_STORE: store,
       SHOAL_PREFIX: process.env.SHOAL_PREFIX ?? 'demo',
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_URL: postgresOnly ? '' : (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'),
       DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
       WEBHOOKS_ALLOW_PRIVATE_NETWORKS: process.env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS ?? 'true',
       // No load balancer here to drain: a stopped replica leaves at once.
@@ -156,7 +162,9 @@ try {
   const started = Date.now();
   const ready = await Promise.all(nodes.map(start));
   const took = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`\nShoal demo: ${replicas} replica(s) ready in ${took} s, membership on ${store}.`);
+  console.log(
+    `\nShoal demo: ${replicas} replica(s) ready in ${took} s, ${postgresOnly ? 'everything on postgres (no Redis)' : `membership on ${store}`}.`,
+  );
   console.log(`  dashboard: http://127.0.0.1:${nodes[0].port}/   (any replica serves it)`);
   for (const [i, node] of nodes.entries()) {
     console.log(`  ${node.id}: http://127.0.0.1:${node.port}/cluster   pid ${ready[i].pid}`);
