@@ -176,7 +176,7 @@ describe('graceful shutdown in phases (sample app, HealthModule)', () => {
           : undefined;
       });
       expect(Object.keys(detail.info).sort()).toEqual(
-        ['eventLoop', 'leader', 'membership', 'outbox', 'postgres', 'queues', 'redis'].sort(),
+        ['cache', 'eventLoop', 'leader', 'membership', 'outbox', 'postgres', 'queues', 'redis'].sort(),
       );
       expect((await fetch(`${nodes.url(name)}/health/ready`)).status).toBe(200);
       expect((await fetch(`${nodes.url(name)}/health/live`)).status).toBe(200);
