@@ -57,7 +57,10 @@ async function openPostgres(
   }
   // Loaded only when Postgres is configured: a Redis-only app never pays for typeorm and pg.
   const { DataSource } = await import('typeorm');
-  const dataSource = new DataSource({ type: 'postgres', url: option, applicationName, extra: { max: 5 } });
+  // A pool of 5 (the connection budget), and a request that cannot get a connection within 5 s fails with an error
+  // Shoal maps to 503 instead of hanging while Postgres is down or restarting.
+  const extra = { max: 5, connectionTimeoutMillis: 5000 };
+  const dataSource = new DataSource({ type: 'postgres', url: option, applicationName, extra });
   await initializeWithRetry(dataSource, where, startupTimeout);
   return { dataSource, owned: true };
 }

@@ -2,6 +2,8 @@ import { Logger } from '@nestjs/common';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { withTimeout } from '../with-timeout.js';
 
+const ignoreError = (): void => undefined;
+
 interface Notification {
   channel: string;
   payload?: string;
@@ -118,6 +120,8 @@ class SharedListenConnection {
     if (!active) return;
     active.client.off('notification', this.onNotification);
     active.client.off('error', this.onError);
+    // A broken connection can still emit 'error' (the socket closing after the server's notice): keep a listener.
+    active.client.on('error', ignoreError);
     await withTimeout(this.run(active.client, 'UNLISTEN *'), 1000, 'UNLISTEN').catch(() => undefined);
     if (!active.runner.isReleased) await active.runner.release().catch(() => undefined);
   }

@@ -48,6 +48,9 @@ async function adapterPool(dataSource: DataSource): Promise<Pool> {
   const options = driver.master?.options ?? {};
   const pool = new pg.default.Pool({ ...options, max: 4, idleTimeoutMillis: 10_000 });
   pool.on('error', () => undefined); // an idle client's error: the adapter reconnects by itself
+  // The adapter's LISTEN client has no 'error' listener: when Postgres goes away, the socket's error would crash the
+  // process. Every client of this pool gets one; the adapter still sees 'end' and reconnects.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
