@@ -179,9 +179,10 @@ describe('committed orders survive a store that loses its data or goes away', ()
     await load.stop();
     await expectEveryOrderHandled(nodes, load);
     await expectEveryWebhook(receiver, load);
-    expect({ statuses: Object.keys(load.statusCounts).sort(), samples: [...load.samples] }).toMatchObject({
-      statuses: ['201', '503'],
-    });
+    // Refused orders were refused, never failed: 201, 503, or — for a request in flight on a connection the killed
+    // server never closed — no answer within the client's 10 s (status 0); never a 500.
+    const statuses = Object.keys(load.statusCounts).filter((status) => !['0', '201', '503'].includes(status));
+    expect({ unexpected: statuses, samples: [...load.samples] }).toMatchObject({ unexpected: [] });
     expect(names.map((n) => nodes!.node(n).pid)).toEqual(pids);
     console.log(
       `postgres-only, postgres restarted: ${load.accepted.length} accepted, statuses ${JSON.stringify(load.statusCounts)}`,
