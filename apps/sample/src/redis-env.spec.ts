@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_REDIS_URL, readRedisOption, redisConfigured } from './redis-env.js';
+import { readRedisOption } from './redis-env.js';
 
 describe('readRedisOption', () => {
-  it('uses REDIS_URL, or the local Redis', () => {
-    expect(readRedisOption({})).toBe(DEFAULT_REDIS_URL);
+  it('uses REDIS_URL, or none (Postgres alone)', () => {
+    expect(readRedisOption({})).toBeUndefined();
+    expect(readRedisOption({ REDIS_URL: '' })).toBeUndefined();
     expect(readRedisOption({ REDIS_URL: 'redis://cache:6380' })).toBe('redis://cache:6380');
-    expect(redisConfigured({})).toBe(false);
   });
 
   it('connects to a Redis Cluster through its seed nodes', () => {
@@ -16,7 +16,6 @@ describe('readRedisOption', () => {
         { host: '10.0.0.2', port: 7001 },
       ],
     });
-    expect(redisConfigured(env)).toBe(true);
   });
 
   it('connects through Sentinel to the named master', () => {

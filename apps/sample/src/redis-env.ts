@@ -1,8 +1,5 @@
 import type { RedisConnectionOption } from '@shoal/cluster';
 
-/** The default Redis of the sample: the local standalone server. */
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-
 function parseHostPorts(name: string, raw: string): { host: string; port: number }[] {
   return raw
     .split(',')
@@ -22,9 +19,10 @@ function parseHostPorts(name: string, raw: string): { host: string; port: number
 /**
  * The sample's Redis connection from the environment: `REDIS_CLUSTER=host:port,...` (seed nodes of a Redis
  * Cluster), else `REDIS_SENTINELS=host:port,...` with `REDIS_SENTINEL_NAME` (the monitored master's name), else
- * `REDIS_URL` (standalone; `redis://127.0.0.1:6379` by default). Setting more than one topology is an error.
+ * `REDIS_URL` (standalone); `undefined` when none is set (the sample then runs on Postgres alone). Setting both
+ * `REDIS_CLUSTER` and `REDIS_SENTINELS` is an error.
  */
-export function readRedisOption(env: NodeJS.ProcessEnv): RedisConnectionOption {
+export function readRedisOption(env: NodeJS.ProcessEnv): RedisConnectionOption | undefined {
   const cluster = env.REDIS_CLUSTER || undefined;
   const sentinels = env.REDIS_SENTINELS || undefined;
   if (cluster && sentinels) throw new Error('set REDIS_CLUSTER or REDIS_SENTINELS, not both');
@@ -40,10 +38,5 @@ export function readRedisOption(env: NodeJS.ProcessEnv): RedisConnectionOption {
     if (nodes.length === 0) throw new Error('REDIS_SENTINELS names no sentinel');
     return { sentinels: nodes, name };
   }
-  return env.REDIS_URL || DEFAULT_REDIS_URL;
-}
-
-/** Whether the environment names a Redis explicitly (any of the three topologies). */
-export function redisConfigured(env: NodeJS.ProcessEnv): boolean {
-  return Boolean(env.REDIS_URL || env.REDIS_CLUSTER || env.REDIS_SENTINELS);
+  return env.REDIS_URL || undefined;
 }

@@ -7,7 +7,7 @@ import type { LeaderModuleOptions } from '@shoal/leader';
 import type { RealtimeAdapterKind } from '@shoal/realtime';
 import type { WebhooksModuleOptions } from '@shoal/webhooks';
 import { DEVELOPMENT_AUTH_SECRET } from './realtime/sample-auth.js';
-import { readRedisOption, redisConfigured } from './redis-env.js';
+import { readRedisOption } from './redis-env.js';
 
 /** Injection token of the sample's `SampleConfig` (for providers that need a setting). */
 export const SAMPLE_CONFIG = Symbol('sample:config');
@@ -60,7 +60,7 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
 export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   // No Redis configured: the whole sample runs on Postgres alone (membership, leases, locks, events, jobs, sockets,
   // cache invalidation); only the sharded accounts need Redis and are left out.
-  const redis = redisConfigured(env) ? readRedisOption(env) : undefined;
+  const redis = readRedisOption(env);
   const store = (env.SHOAL_STORE || (redis ? 'redis' : 'postgres')) as ClusterModuleOptions['store'];
   const lockDuration = optionalNumber(env, 'SHOAL_JOBS_LOCK_DURATION');
   return {
@@ -96,7 +96,7 @@ export function readSampleConfig(env: NodeJS.ProcessEnv = process.env): SampleCo
       sockets: env.SHOAL_SOCKETS !== 'false',
       authSecret: env.SAMPLE_AUTH_SECRET || DEVELOPMENT_AUTH_SECRET,
     },
-    cache: readCacheConfig(env),
+    cache: readCacheConfig(env, redis !== undefined),
     health: {
       drainDelay: optionalNumber(env, 'SHOAL_DRAIN_DELAY'),
       shutdownGrace: optionalNumber(env, 'SHOAL_SHUTDOWN_GRACE'),
@@ -111,8 +111,8 @@ function readJobsBackend(raw: string | undefined): JobsModuleOptions['backend'] 
   return raw;
 }
 
-function readCacheConfig(env: NodeJS.ProcessEnv): CacheModuleOptions {
-  const provider = env.CACHE_PROVIDER ?? (redisConfigured(env) ? 'redis' : 'local');
+function readCacheConfig(env: NodeJS.ProcessEnv, withRedis: boolean): CacheModuleOptions {
+  const provider = env.CACHE_PROVIDER ?? (withRedis ? 'redis' : 'local');
   if (provider !== 'local' && provider !== 'redis') {
     throw new Error(`CACHE_PROVIDER must be local or redis, got "${provider}"`);
   }

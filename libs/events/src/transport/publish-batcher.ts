@@ -1,11 +1,9 @@
 import type { RedisClient } from '@shoal/cluster';
+import { TickBatcher } from '@shoal/cluster/internal';
+import { xaddArgs } from './stream-codec.js';
 
-interface Waiting {
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-  readonly from: number;
-  readonly to: number;
-}
+/** The entries of one publish: stream key and encoded envelope. */
+type Entries = readonly (readonly [key: string, json: string])[];
 
 /**
  * Sends the `XADD`s of one tick of the event loop as one pipeline: every `publish(entries)` made in the same tick is
@@ -14,48 +12,25 @@ interface Waiting {
  * of one per event; when idle it adds no delay (one `setImmediate`). Order is kept: entries go out in call order.
  */
 export class PublishBatcher {
-  private entries: [key: string, json: string][] = [];
-  private waiting: Waiting[] = [];
-  private scheduled = false;
+  private readonly batcher: TickBatcher<Entries>;
 
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly maxLen: string,
-  ) {}
-
-  /** Resolves once every entry is in its stream; rejects with the first entry's error otherwise. */
-  publish(entries: readonly [key: string, json: string][]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const from = this.entries.length;
-      for (const entry of entries) this.entries.push(entry);
-      this.waiting.push({ resolve, reject, from, to: this.entries.length });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+  constructor(redis: RedisClient, maxLen: string) {
+    this.batcher = new TickBatcher(async (calls) => {
+      const pipeline = redis.pipeline();
+      for (const entries of calls)
+        for (const [key, json] of entries) pipeline.xadd(key, ...xaddArgs(maxLen, json));
+      const results = await pipeline.exec();
+      if (!results) throw new Error('the XADD pipeline was discarded');
+      let from = 0;
+      return calls.map((entries) => {
+        const failed = results.slice(from, (from += entries.length)).find(([error]) => error);
+        return failed?.[0];
+      });
     });
   }
 
-  private flush(): void {
-    const entries = this.entries;
-    const waiting = this.waiting;
-    this.entries = [];
-    this.waiting = [];
-    this.scheduled = false;
-    const pipeline = this.redis.pipeline();
-    for (const [key, json] of entries) pipeline.xadd(key, 'MAXLEN', '~', this.maxLen, '*', 'e', json);
-    pipeline.exec().then(
-      (results) => {
-        for (const caller of waiting) {
-          const failed = results?.slice(caller.from, caller.to).find(([error]) => error);
-          if (failed?.[0]) caller.reject(failed[0]);
-          else if (!results) caller.reject(new Error('the XADD pipeline was discarded'));
-          else caller.resolve();
-        }
-      },
-      (error: unknown) => {
-        for (const caller of waiting) caller.reject(error);
-      },
-    );
+  /** Resolves once every entry is in its stream; rejects with the first failed entry's error otherwise. */
+  publish(entries: Entries): Promise<void> {
+    return this.batcher.add(entries);
   }
 }

@@ -6,7 +6,7 @@ import { EventNotReplicatedError } from '../errors/event-not-replicated.error.js
 import type { EventTransport, TransportSubscription } from './event-transport.js';
 import { PublishBatcher } from './publish-batcher.js';
 import { StreamBroadcastReader } from './stream-broadcast-reader.js';
-import { streamKey } from './stream-codec.js';
+import { streamKey, xaddArgs } from './stream-codec.js';
 import { StreamGroupConsumer, type ConsumptionGate } from './stream-group-consumer.js';
 
 /** Settings of the Redis Streams transport. */
@@ -68,7 +68,8 @@ export class RedisStreamsTransport implements EventTransport {
     waitReplicas: number,
   ): Promise<void> {
     const pipeline = this.redis.pipeline();
-    for (const envelope of batch) pipeline.xadd(stream, ...this.xaddArgs(envelope));
+    for (const envelope of batch)
+      pipeline.xadd(stream, ...xaddArgs(String(this.settings.maxLen), JSON.stringify(envelope)));
     const timeout = this.settings.waitTimeout ?? 1000;
     if (waitReplicas > 0) pipeline.wait(waitReplicas, timeout);
     const results = (await pipeline.exec()) ?? [];
@@ -81,10 +82,6 @@ export class RedisStreamsTransport implements EventTransport {
 
   private streamOf(envelope: EventEnvelope): string {
     return streamKey(this.prefix, envelope.type);
-  }
-
-  private xaddArgs(envelope: EventEnvelope): [string, string, string, string, string, string] {
-    return ['MAXLEN', '~', String(this.settings.maxLen), '*', 'e', JSON.stringify(envelope)];
   }
 
   async subscribe(subscription: TransportSubscription): Promise<void> {

@@ -8,6 +8,11 @@ export function streamKey(prefix: string, type: string): string {
   return `${prefix}:events:{${type}}`;
 }
 
+/** The arguments after the key of the `XADD` that appends an encoded envelope, trimming the stream to ~`maxLen`. */
+export function xaddArgs(maxLen: string, json: string): [string, string, string, string, string, string] {
+  return ['MAXLEN', '~', maxLen, '*', 'e', json];
+}
+
 /** Decodes the `e` field of an entry; undefined when the entry is not a Shoal envelope. */
 export function decodeEntry(fields: readonly string[]): EventEnvelope | undefined {
   const index = fields.indexOf('e');

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { PostgresListener } from '@shoal/cluster/internal';
+import { PostgresListener, type TickBatcher } from '@shoal/cluster/internal';
 import type { Queue } from 'bullmq';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import type { DataSource } from 'typeorm';
 import type { DeadJob } from '../dead-letters/dead-job.js';
@@ -9,6 +9,7 @@ import type { JobsConfig } from '../jobs-config.js';
 import type { QueueOptions } from '../jobs-options.js';
 import type { AddJobOptions, JobCounts, JobsBackend, WorkerSpec } from './jobs-backend.js';
 import { PgBossDeadLetters } from './pg-boss-dead-letters.js';
+import { pgBossInsertBatcher } from './pg-boss-insert-batcher.js';
 import { dataSourcePool, pgBossStatements, type PgBossDb } from './pg-boss-sql.js';
 import { PgBossQueueWorker, type PgBossPayload } from './pg-boss-worker.js';
 
@@ -22,6 +23,7 @@ export class PgBossBackend implements JobsBackend {
   readonly description = 'pg-boss on Postgres';
   private readonly logger = new Logger('Shoal:Jobs');
   private readonly boss: PgBoss;
+  private readonly inserts: TickBatcher<PgBoss.JobInsert & { id: string }>;
   private readonly db: PgBossDb;
   private readonly sql: ReturnType<typeof pgBossStatements>;
   private readonly deadLetters: PgBossDeadLetters;
@@ -57,6 +59,7 @@ export class PgBossBackend implements JobsBackend {
       maintenanceIntervalSeconds: Math.max(1, Math.round(config.stalled.stalledInterval / 1000)),
       monitorStateIntervalSeconds: 3600,
     });
+    this.inserts = pgBossInsertBatcher(this.boss);
     this.boss.on('error', (error) => this.logger.debug(`pg-boss: ${error.message}`));
     this.channel = `${prefix}:jobs`;
     this.listener = new PostgresListener(
@@ -115,7 +118,7 @@ export class PgBossBackend implements JobsBackend {
 
   async add(queue: string, name: string, data: unknown, options: AddJobOptions): Promise<string> {
     await this.ready(queue);
-    const id = options.jobId ? this.jobId(options.jobId) : undefined;
+    const id = options.jobId ? this.jobId(options.jobId) : randomUUID();
     const payload: PgBossPayload = {
       n: name,
       d: data,
@@ -123,16 +126,16 @@ export class PgBossBackend implements JobsBackend {
       ...(options.correlationId ? { c: options.correlationId } : {}),
     };
     // pg-boss checks the keys it is given: only set ones. Priority: higher runs first there, lower with BullMQ.
-    const sent = await this.boss.send(queue, payload as unknown as object, {
-      ...(id ? { id } : {}),
+    await this.inserts.add({
+      id,
+      name: queue,
+      data: payload as unknown as object,
       ...(options.priority ? { priority: -Math.round(options.priority) } : {}),
       ...(options.delay ? { startAfter: `${Math.round(options.delay)} milliseconds` } : {}),
       ...(options.attempts === undefined ? {} : { retryLimit: options.attempts - 1 }),
     });
     this.notify(queue);
-    const result = sent ?? id;
-    if (!result) throw new Error(`pg-boss did not accept a job on "${queue}"`);
-    return result;
+    return id;
   }
 
   async waiting(queue: string): Promise<number> {

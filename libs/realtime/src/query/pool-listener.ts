@@ -2,12 +2,11 @@ import { Logger } from '@nestjs/common';
 import { withTimeout } from '@shoal/cluster/internal';
 import type { Notification, Pool, PoolClient } from 'pg';
 
-const ignore = (): void => undefined;
-
 /**
  * A connection of a `pg.Pool` that `LISTEN`s on one channel and reconnects with backoff when it breaks. The
  * realtime layer listens on the small pool it owns (beside the Postgres adapter's), so the app's pool keeps its
- * connections for queries.
+ * connections for queries. That pool gives every client a lasting 'error' listener, so a released broken
+ * connection that still emits one (its socket closing after the server's notice) cannot crash the process.
  */
 export class PoolListener {
   private readonly logger = new Logger('Shoal:Realtime');
@@ -74,9 +73,6 @@ export class PoolListener {
     if (!client) return;
     client.off('notification', this.onNotification);
     client.off('error', this.onError);
-    // A broken connection can still emit 'error' (the socket closing after the server's notice): without a
-    // listener that would crash the process.
-    client.on('error', ignore);
     client.release(error ?? true); // never pool a connection that listened
   }
 }

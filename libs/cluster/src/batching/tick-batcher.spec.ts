@@ -1,0 +1,38 @@
+import { describe, expect, it } from '@jest/globals';
+import { TickBatcher } from './tick-batcher.js';
+
+describe('TickBatcher', () => {
+  it('runs the items added in one tick as one batch, in order', async () => {
+    const batches: number[][] = [];
+    const batcher = new TickBatcher<number>(async (batch) => void batches.push([...batch]));
+    await Promise.all([1, 2, 3].map((n) => batcher.add(n)));
+    await batcher.add(4);
+    expect(batches).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('splits a tick into batches of at most maxBatch', async () => {
+    const batches: number[][] = [];
+    const batcher = new TickBatcher<number>(async (batch) => void batches.push([...batch]), 2);
+    await Promise.all([1, 2, 3, 4, 5].map((n) => batcher.add(n)));
+    expect(batches).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it('fails only the call whose item failed', async () => {
+    const batcher = new TickBatcher<number>(async (batch) =>
+      batch.map((n) => (n === 2 ? new Error('two') : null)),
+    );
+    const outcomes = await Promise.allSettled([1, 2, 3].map((n) => batcher.add(n)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toEqual(new Error('two'));
+  });
+
+  it('fails every call of a batch that failed as a whole, and only those', async () => {
+    let runs = 0;
+    const batcher = new TickBatcher<number>(async () => {
+      if (++runs === 1) throw new Error('down');
+    });
+    const first = await Promise.allSettled([batcher.add(1), batcher.add(2)]);
+    expect(first.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    await expect(batcher.add(3)).resolves.toBeUndefined();
+  });
+});
