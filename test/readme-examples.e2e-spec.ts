@@ -89,7 +89,14 @@ describe('README: the guides’ complete examples run as written against Redis a
   });
 
   it('marks the complete example of each guide', () => {
-    expect([...readmeExamples().keys()].sort()).toEqual(['cache', 'cluster', 'events', 'jobs', 'leader']);
+    expect([...readmeExamples().keys()].sort()).toEqual([
+      'app',
+      'cache',
+      'cluster',
+      'events',
+      'jobs',
+      'leader',
+    ]);
   });
 
   it('ClusterModule in 5 minutes: the node joins its cluster on both connections', async () => {
@@ -150,6 +157,21 @@ describe('README: the guides’ complete examples run as written against Redis a
       `ada@example.com: Receipt for ${direct}`,
       `bob@example.com: Receipt for ${onCommit}`,
     ]);
+    await closeApp();
+  });
+
+  it('A whole app, module by module (isGlobal: false): a sign-up reaches the WorkerHost through @OnEvent and @InjectQueue, and the @Cron singleton runs', async () => {
+    const example = await loadReadmeExample('app');
+    await boot(example);
+    const users = app!.get(example.UsersService as Type<{ signUp(email: string): Promise<unknown> }>, {
+      strict: false,
+    });
+    const processor = app!.get(example.WelcomeProcessor as Type<{ sent: string[] }>, { strict: false });
+    const digest = app!.get(example.Digest as Type<{ runs: number }>, { strict: false });
+    await users.signUp('ada@example.com');
+    await eventually(() => processor.sent.length > 0, { what: 'the welcome mail sent', timeoutMs: 20_000 });
+    expect(processor.sent).toEqual(['ada@example.com']);
+    await eventually(() => digest.runs > 0, { what: 'the digest singleton run', timeoutMs: 20_000 });
     await closeApp();
   });
 

@@ -7,7 +7,12 @@ import { JOBS_BACKEND, type JobsBackend } from './backend/jobs-backend.js';
 import { JobDeadLetters } from './dead-letters/job-dead-letters.js';
 import { resolveJobsConfig, validateQueueOptions, type JobsConfig } from './jobs-config.js';
 import { JOBS_CONFIG } from './jobs.constants.js';
-import { JOBS_MODULE_OPTIONS, JOBS_OPTIONS_TYPE, JobsConfigurableModule } from './jobs.module-definition.js';
+import {
+  JOBS_ASYNC_OPTIONS_TYPE,
+  JOBS_MODULE_OPTIONS,
+  JOBS_OPTIONS_TYPE,
+  JobsConfigurableModule,
+} from './jobs.module-definition.js';
 import type { JobsModuleOptions, QueueOptions } from './jobs-options.js';
 import { JobsService } from './jobs.service.js';
 import { JobsOutboxHandler } from './outbox/jobs-outbox.handler.js';
@@ -18,6 +23,44 @@ import { JobWorkers } from './workers/job-workers.js';
 /** Registers one queue (in any module of the app). */
 @Module({})
 class JobsQueueModule {}
+
+/**
+ * What a registered queue needs from the app's `JobsModule`, whether that is global or not: the queue registry and
+ * the backend. Provided by the always-global {@link JobsQueueHostModule}, so `registerQueue` works in any module, as
+ * `@nestjs/bullmq`'s does, while `isGlobal: false` still keeps `JobsService` and `JobDeadLetters` to the modules that
+ * import `JobsModule`.
+ */
+const JOBS_QUEUE_HOST = Symbol('shoal:jobs-queue-host');
+
+interface JobsQueueHost {
+  readonly registry: QueueRegistry;
+  readonly backend: JobsBackend;
+}
+
+/** Exposes {@link JOBS_QUEUE_HOST} to every module of the app. */
+@Module({})
+class JobsQueueHostModule {}
+
+/** What `JobsModule.forRoot` returns: the module itself and, beside it, the global queue host. */
+@Module({})
+class JobsRootModule {}
+
+function withQueueHost(jobs: DynamicModule): DynamicModule {
+  const host: DynamicModule = {
+    module: JobsQueueHostModule,
+    global: true,
+    imports: [jobs],
+    providers: [
+      {
+        provide: JOBS_QUEUE_HOST,
+        inject: [QueueRegistry, JOBS_BACKEND],
+        useFactory: (registry: QueueRegistry, backend: JobsBackend): JobsQueueHost => ({ registry, backend }),
+      },
+    ],
+    exports: [JOBS_QUEUE_HOST],
+  };
+  return { module: JobsRootModule, global: jobs.global, imports: [jobs, host], exports: [jobs] };
+}
 
 /** Options of `JobsModule.registerQueueAsync()`: the queue's name now, its other options from a factory. */
 export interface RegisterQueueAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -55,7 +98,12 @@ export interface RegisterQueueAsyncOptions extends Pick<ModuleMetadata, 'imports
 export class JobsModule extends JobsConfigurableModule {
   /** Every option has a default, so `JobsModule.forRoot()` is enough. */
   static override forRoot(options: typeof JOBS_OPTIONS_TYPE = {}): DynamicModule {
-    return super.forRoot(options);
+    return withQueueHost(super.forRoot(options));
+  }
+
+  /** `forRoot` with options from a factory (`inject`, e.g. `ConfigService`). */
+  static override forRootAsync(options: typeof JOBS_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withQueueHost(super.forRootAsync(options));
   }
 
   /**
@@ -69,8 +117,8 @@ export class JobsModule extends JobsConfigurableModule {
       module: JobsQueueModule,
       providers: queues.map((options) => ({
         provide: queueToken(options.name),
-        inject: [QueueRegistry, JOBS_BACKEND],
-        useFactory: (registry: QueueRegistry, backend: JobsBackend) =>
+        inject: [JOBS_QUEUE_HOST],
+        useFactory: ({ registry, backend }: JobsQueueHost) =>
           backendQueue(backend, registry.register(options).name),
       })),
       exports: queues.map((options) => queueToken(options.name)),
@@ -84,8 +132,8 @@ export class JobsModule extends JobsConfigurableModule {
       imports: queues.flatMap((q) => q.imports ?? []),
       providers: queues.map((q) => ({
         provide: queueToken(q.name),
-        inject: [QueueRegistry, JOBS_BACKEND, ...(q.inject ?? [])],
-        useFactory: async (registry: QueueRegistry, backend: JobsBackend, ...args: never[]) => {
+        inject: [JOBS_QUEUE_HOST, ...(q.inject ?? [])],
+        useFactory: async ({ registry, backend }: JobsQueueHost, ...args: never[]) => {
           const options = validateQueueOptions({ ...(await q.useFactory(...args)), name: q.name });
           return backendQueue(backend, registry.register(options).name);
         },
