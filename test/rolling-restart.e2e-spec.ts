@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '@shoal/testing';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Haproxy, requireHaproxy } from './support/haproxy.js';
 import { SampleNodes } from './support/sample-nodes.js';
+import { WebhookReceiver } from './support/webhook-receiver.js';
 
 /**
  * A zero-downtime rolling restart: 3 replicas behind HAProxy following /health/ready, a constant stream of
@@ -57,29 +56,19 @@ function orderStream(url: string, stop: () => boolean): Promise<LoadResult> {
 describe('zero-downtime rolling restart behind HAProxy', () => {
   let nodes: SampleNodes | undefined;
   let haproxy: Haproxy | undefined;
-  let receiver: Server;
+  const receiver = new WebhookReceiver();
   let hooksUrl: string;
-  const delivered = new Set<string>();
+  const delivered = receiver.ids;
 
   beforeAll(async () => {
     requireHaproxy();
-    receiver = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        const id = req.headers['webhook-id'];
-        if (typeof id === 'string') delivered.add(id);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    hooksUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    hooksUrl = await receiver.start();
   });
 
   afterAll(async () => {
     await haproxy?.stop();
     await nodes?.dispose();
-    receiver.closeAllConnections();
-    await new Promise((resolve) => receiver.close(resolve));
+    await receiver.stop();
   }, 60_000);
 
   it('restarts every replica under load: 0 failed requests, every order handled, every webhook delivered', async () => {

@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { eventually, PostgresServer, RedisServer } from '@shoal/testing';
 import { Redis } from 'ioredis';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { OrderLoad } from './support/order-load.js';
 import { SampleNodes } from './support/sample-nodes.js';
+import { WebhookReceiver } from './support/webhook-receiver.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Stats {
@@ -16,33 +15,6 @@ interface Stats {
 /** How long a store stays down in these scenarios (the fault, not a wait for an outcome). */
 const OUTAGE_MS = 4000;
 const names = ['alpha', 'bravo', 'charlie'];
-
-/** A webhook receiver recording, per order id, the `webhook-id`s it got. */
-class Receiver {
-  readonly idsByOrder = new Map<string, Set<string>>();
-  private server?: Server;
-
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        const orderId = (JSON.parse(body) as { data: { orderId: string } }).data.orderId;
-        const ids = this.idsByOrder.get(orderId) ?? new Set<string>();
-        ids.add(String(req.headers['webhook-id']));
-        this.idsByOrder.set(orderId, ids);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
-}
 
 /** Waits until `load` has `more` accepted orders beyond what it had. */
 async function acceptMore(load: OrderLoad, more: number, what: string): Promise<void> {
@@ -66,7 +38,7 @@ async function expectEveryOrderHandled(nodes: SampleNodes, load: OrderLoad): Pro
 }
 
 /** Every accepted order's webhook arrived, and under a single `webhook-id` (the event id). */
-async function expectEveryWebhook(receiver: Receiver, load: OrderLoad): Promise<void> {
+async function expectEveryWebhook(receiver: WebhookReceiver, load: OrderLoad): Promise<void> {
   await eventually(() => load.accepted.every((o) => receiver.idsByOrder.has(o.orderId)), {
     what: 'a webhook for every accepted order',
     timeoutMs: 120_000,
@@ -82,7 +54,7 @@ async function expectEveryWebhook(receiver: Receiver, load: OrderLoad): Promise<
 
 describe('committed orders survive a store that loses its data or goes away', () => {
   let nodes: SampleNodes | undefined;
-  let receiver: Receiver | undefined;
+  let receiver: WebhookReceiver | undefined;
   let redis: RedisServer | undefined;
   let postgres: PostgresServer | undefined;
 
@@ -97,7 +69,7 @@ describe('committed orders survive a store that loses its data or goes away', ()
   /** 3 replicas on a private Redis without persistence, a webhook endpoint, and orders flowing. */
   async function startOnPrivateRedis(): Promise<{ load: OrderLoad; redis: RedisServer }> {
     redis = await RedisServer.start({ persistent: false });
-    receiver = new Receiver();
+    receiver = new WebhookReceiver();
     const url = await receiver.start();
     nodes = await SampleNodes.start({ names, store: 'redis', redisUrl: redis.url });
     await nodes.request('alpha', '/webhooks/endpoints', 'POST', 10_000, { url });
@@ -164,7 +136,7 @@ describe('committed orders survive a store that loses its data or goes away', ()
 
   it('on Postgres alone, Postgres SIGKILLed and restarted under 3 replicas: they recover without a restart, every accepted order handled and its webhook delivered', async () => {
     postgres = await PostgresServer.start();
-    receiver = new Receiver();
+    receiver = new WebhookReceiver();
     const url = await receiver.start();
     nodes = await SampleNodes.start({ names, store: 'postgres-only', databaseUrl: postgres.url });
     await nodes.request('alpha', '/webhooks/endpoints', 'POST', 10_000, { url });

@@ -3,6 +3,7 @@ import { eventually } from '@shoal/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OrderLoad } from '../support/order-load.js';
 import { SampleNodes } from '../support/sample-nodes.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
 import type { Topology } from './topologies.js';
 
 interface Stats {
@@ -62,15 +63,19 @@ export function describeFailoverSuite(label: string, startTopology: () => Promis
     const names = ['alpha', 'bravo', 'charlie'];
     let topology: Topology;
     let nodes: SampleNodes;
+    const receiver = new WebhookReceiver();
 
     beforeAll(async () => {
       topology = await startTopology();
       // Generous: these suites run beside busy Redis servers on a shared machine.
       nodes = await SampleNodes.start({ names, store: 'redis', env: topology.env, readyTimeoutMs: 90_000 });
+      const url = await receiver.start();
+      await nodes.request('alpha', '/webhooks/endpoints', 'POST', 10_000, { url });
     }, 120_000);
 
     afterAll(async () => {
       await nodes?.dispose();
+      await receiver.stop();
       await topology?.stop();
     }, 60_000);
 
@@ -121,8 +126,24 @@ export function describeFailoverSuite(label: string, startTopology: () => Promis
           `membership gaps seen: ${watcher.falseLeaves.length}; leaders: ${watcher.leaders.join(' -> ')}; ` +
           `first order accepted ${recoveredMs} ms after the kill`,
       );
+      // The signed webhook of every accepted order arrives, under one webhook-id (its event id) however often sent.
+      await eventually(() => load.accepted.every((order) => receiver.idsByOrder.has(order.orderId)), {
+        what: `a webhook for every accepted order (${receiver.idsByOrder.size} of ${load.accepted.length})`,
+        timeoutMs: 60_000,
+        intervalMs: 500,
+      }).catch(() => undefined);
+      const missingWebhooks = load.accepted.filter((order) => !receiver.idsByOrder.has(order.orderId)).length;
+      const foreignIds = load.accepted.filter((order) => {
+        const ids = receiver.idsByOrder.get(order.orderId);
+        return ids !== undefined && (ids.size !== 1 || !ids.has(order.eventId));
+      }).length;
+      console.log(
+        `${label}: webhooks after the failover: ${load.accepted.length - missingWebhooks} of ` +
+          `${load.accepted.length} accepted orders delivered, ${foreignIds} under an unexpected webhook-id`,
+      );
       expect(lost).toBe(0);
       expect(stats.handled).toBe(stats.orders);
+      expect({ missingWebhooks, foreignIds }).toEqual({ missingWebhooks: 0, foreignIds: 0 });
       expect(watcher.overlaps).toBe(0);
       expect(watcher.falseLeaves).toEqual([]);
       expect(await nodes.timeUntilAllSee(names, names, 15_000)).toBeGreaterThanOrEqual(0);
