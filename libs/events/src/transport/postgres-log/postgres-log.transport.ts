@@ -29,8 +29,9 @@ const CLEANUP_INTERVAL_MS = 60_000;
  * written in the caller's transaction (`publishWithin`): the log is the outbox, no relay in between.
  *
  * - `group` scope: competing consumers through claims (`LogGroupConsumer`) — each event handled once per group,
- *   at least once, done after success; claims of a node that left are released at once (`reclaim`), of a hung one
- *   after `claimIdleTime`; ordered groups (`concurrency: 1`) under a lease, in `seq` order.
+ *   at least once, done after success; claims of a node that left are released at once (`reclaim`), of a node that
+ *   was killed and restarted under the same id when it subscribes again, of a hung one after `claimIdleTime`;
+ *   ordered groups (`concurrency: 1`) under a lease, in `seq` order.
  * - `broadcast` scope: every node reads the log from where it was at start (`LogBroadcastReader`).
  * - Rows older than `retention` are deleted (at most once a minute, by whichever node publishes).
  */
@@ -42,6 +43,7 @@ export class PostgresLogTransport implements EventTransport {
   private readonly readers: LogBroadcastReader[] = [];
   private listener?: PostgresListener;
   private ready?: Promise<void>;
+  private releasedPrevious?: Promise<void>;
   private lastCleanup = Date.now();
 
   constructor(
@@ -90,6 +92,7 @@ export class PostgresLogTransport implements EventTransport {
       this.readers.push(reader);
       return;
     }
+    await this.releaseClaimsOfPreviousRun();
     const gate = subscription.concurrency === 1 ? this.gateFor(subscription.name) : undefined;
     const consumer = new LogGroupConsumer(
       this.dataSource,
@@ -101,6 +104,27 @@ export class PostgresLogTransport implements EventTransport {
     );
     await consumer.start();
     this.groups.push(consumer);
+  }
+
+  /**
+   * A node that was killed and came back under the same id before the cluster noticed it leave: the claims its
+   * previous process held would otherwise wait out `claimIdleTime`. Released once, before this process claims any.
+   */
+  private releaseClaimsOfPreviousRun(): Promise<void> {
+    this.releasedPrevious ??= this.dataSource
+      .query(
+        `UPDATE ${this.tables.claims} SET claimed_until = now() - interval '1 second'
+         WHERE node = $1 AND NOT done AND claimed_until > now()`,
+        [this.nodeId],
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.releasedPrevious = undefined;
+          throw error;
+        },
+      );
+    return this.releasedPrevious;
   }
 
   /** Releases the claims of nodes that are no longer members, so the survivors take them over now. */
