@@ -46,5 +46,7 @@ export function eventLogDdl(schema: string): string[] {
        done boolean NOT NULL DEFAULT false,
        PRIMARY KEY (group_name, seq)
      )`,
+    // Open claims only: finding expired ones does not scan the done ones above the cursor.
+    `CREATE INDEX IF NOT EXISTS event_claims_open ON ${claims} (group_name, claimed_until) WHERE NOT done`,
   ];
 }

@@ -4,7 +4,8 @@ type Tables = ReturnType<typeof eventLogTables>;
 
 /**
  * Claims up to `$5` events of type `$2` for group `$1` and node `$3` (claim for `$4` ms): expired claims first, then
- * fresh events above the cursor. Another node claiming the same rows at once gets the rest (`ON CONFLICT DO
+ * fresh events above the cursor and above `$6` (where the caller knows every event is claimed, so a claim does not
+ * scan the unsettled second of the log each time; `0` scans from the cursor). Another node claiming the same rows at once gets the rest (`ON CONFLICT DO
  * NOTHING`). One statement, committed without waiting for the WAL flush. Rows: `seq` (text), `envelope`, in order;
  * when there were events to claim but other nodes got them all, one row with `seq` null (the race was lost).
  */
@@ -21,7 +22,7 @@ export function claimQuery({ log, groups, claims }: Tables): string {
       RETURNING c.seq),
     candidates AS (
       SELECT l.seq FROM ${log} l, g
-      WHERE l.type = $2 AND l.seq > g.cursor
+      WHERE l.type = $2 AND l.seq > GREATEST(g.cursor, $6)
         AND NOT EXISTS (SELECT 1 FROM ${claims} c WHERE c.group_name = $1 AND c.seq = l.seq)
       ORDER BY l.seq LIMIT $5),
     fresh AS (

@@ -36,6 +36,8 @@ interface ReadyRow extends ClaimedRow {
   claimedAt: number;
 }
 
+/** A group consumer keeps up to this many times its concurrency claimed or running. */
+const PREFETCH = 4;
 /** Events an ordered consumer claims at once (it still delivers them one at a time, in order). */
 const ORDERED_BATCH = 16;
 /**
@@ -45,6 +47,11 @@ const ORDERED_BATCH = 16;
 const LOST_RACE_QUIET_MS = 50;
 /** The cursor is moved at most this often (it only shortens the scans; events younger than 1 s hold it anyway). */
 const ADVANCE_INTERVAL_MS = 1000;
+/**
+ * Claims look for fresh events above the highest one this consumer claimed; this often they scan from the cursor,
+ * for an event whose sequence value committed after higher ones (or that another node gave back).
+ */
+const FULL_SCAN_INTERVAL_MS = 1000;
 
 /**
  * One group handler on one node, on the Postgres event log: claims events of its type above the group's cursor
@@ -71,6 +78,9 @@ export class LogGroupConsumer {
   private failing = false;
   private lastAdvance = 0;
   private quietUntil = 0;
+  /** Every event of the group up to this seq was claimed when this consumer last looked (see `claimQuery`). */
+  private claimedUpTo = '0';
+  private lastFullScan = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -164,7 +174,8 @@ export class LogGroupConsumer {
   }
 
   /**
-   * Claims more when what is claimed runs low: up to `2 × concurrency` claimed or running (ordered: a batch once the
+   * Claims more when what is claimed runs low: up to `PREFETCH × concurrency` claimed or running, once at most half of
+   * that is left (ordered: a batch once the
    * previous one is through).
    * @returns whether the log may hold more to claim right away (the claim came back full).
    */
@@ -181,15 +192,27 @@ export class LogGroupConsumer {
       return false; // the next batch is claimed once this one is through (a finished delivery wakes the loop)
     }
     const held = this.ready.length + this.inFlight.size;
-    if (held > concurrency) return false;
-    const limit = 2 * concurrency - held;
-    const { rows, lostRace } = await this.claim(claimQuery(this.tables), limit);
+    if (held > (PREFETCH * concurrency) / 2) return false;
+    const limit = PREFETCH * concurrency - held;
+    const full = Date.now() - this.lastFullScan >= FULL_SCAN_INTERVAL_MS;
+    if (full) this.lastFullScan = Date.now();
+    const { rows, lostRace } = await this.claim(
+      claimQuery(this.tables),
+      limit,
+      full ? '0' : this.claimedUpTo,
+    );
+    const last = rows.at(-1);
+    if (last && BigInt(last.seq) > BigInt(this.claimedUpTo)) this.claimedUpTo = last.seq;
     if (lostRace) this.quietUntil = Date.now() + LOST_RACE_QUIET_MS;
     this.ready.push(...rows);
     return rows.length >= limit;
   }
 
-  private async claim(sql: string, limit: number): Promise<{ rows: ReadyRow[]; lostRace: boolean }> {
+  private async claim(
+    sql: string,
+    limit: number,
+    ...extra: string[]
+  ): Promise<{ rows: ReadyRow[]; lostRace: boolean }> {
     const claimedAt = Date.now();
     const result = (await this.dataSource.query(sql, [
       this.group,
@@ -197,6 +220,7 @@ export class LogGroupConsumer {
       this.node,
       this.settings.claimIdleTime,
       limit,
+      ...extra,
     ])) as ClaimRow[];
     const rows: ReadyRow[] = [];
     let lostRace = false;
@@ -246,18 +270,11 @@ export class LogGroupConsumer {
     this.inFlight.add(tracked);
   }
 
-  /**
-   * @returns whether the event is done with. An ordered consumer goes on to the next event while the mark is
-   * written (marks are written in order; the gate tracks them, so a lease handover waits for them).
-   */
+  /** @returns whether the event is done with (marked done: a new holder of an ordered group starts after it). */
   private async deliver({ seq, envelope }: ClaimedRow): Promise<boolean> {
     try {
       await this.subscription.deliver(envelope);
-      if (this.gate) {
-        void this.gate.track(this.done.mark(seq)).catch((error: unknown) => this.leftOver(seq, error));
-      } else {
-        await this.done.mark(seq);
-      }
+      await this.done.mark(seq);
       return true;
     } catch (error) {
       if (error instanceof DeliveryNotDoneError) return false; // stays claimed; expires for another node

@@ -8,6 +8,7 @@ import type { ConsumptionGate } from '../stream-group-consumer.js';
 import { eventLogDdl, eventLogTables } from './event-log.schema.js';
 import { LogBroadcastReader } from './log-broadcast-reader.js';
 import { LogGroupConsumer } from './log-group-consumer.js';
+import { LogPublishBatcher } from './log-publish-batcher.js';
 
 /** Settings of the Postgres event log transport. */
 export interface PostgresLogSettings {
@@ -44,6 +45,7 @@ export class PostgresLogTransport implements EventTransport {
   private listener?: PostgresListener;
   private ready?: Promise<void>;
   private releasedPrevious?: Promise<void>;
+  private readonly batcher = new LogPublishBatcher((envelopes) => this.insert(this.dataSource, envelopes));
   private lastCleanup = Date.now();
 
   constructor(
@@ -56,10 +58,11 @@ export class PostgresLogTransport implements EventTransport {
     this.tables = eventLogTables(schema);
   }
 
+  /** Direct publishes of one tick are written together (`LogPublishBatcher`), in call order. */
   async publish(envelopes: readonly EventEnvelope[]): Promise<void> {
     if (envelopes.length === 0) return;
     await this.ensureTables();
-    await this.insert(this.dataSource, envelopes);
+    await this.batcher.publish(envelopes);
     void this.cleanUp();
   }
 
