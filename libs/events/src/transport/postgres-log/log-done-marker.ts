@@ -14,7 +14,7 @@ interface Waiter {
  */
 export class LogDoneMarker {
   private pending: Waiter[] = [];
-  private writing = false;
+  private writing?: Promise<void>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -30,27 +30,35 @@ export class LogDoneMarker {
     });
   }
 
-  private async write(): Promise<void> {
-    if (this.writing) return;
-    this.writing = true;
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending;
-        this.pending = [];
-        try {
-          await this.dataSource.query(
-            `WITH ${NO_FLUSH_WAIT}
+  /** Resolves once every mark asked for so far is written (or failed). */
+  async written(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  /** One writer at a time; marks asked for while it writes go out in its next statement. */
+  private write(): Promise<void> {
+    this.writing ??= this.writeAll().finally(() => {
+      this.writing = undefined;
+      if (this.pending.length > 0) void this.write();
+    });
+    return this.writing;
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        await this.dataSource.query(
+          `WITH ${NO_FLUSH_WAIT}
              UPDATE ${this.claims} c SET done = true FROM no_flush_wait
              WHERE c.group_name = $1 AND c.seq = ANY($2::bigint[])`,
-            [this.group, batch.map((w) => w.seq)],
-          );
-          for (const waiter of batch) waiter.resolve();
-        } catch (error) {
-          for (const waiter of batch) waiter.reject(error);
-        }
+          [this.group, batch.map((w) => w.seq)],
+        );
+        for (const waiter of batch) waiter.resolve();
+      } catch (error) {
+        for (const waiter of batch) waiter.reject(error);
       }
-    } finally {
-      this.writing = false;
     }
   }
 }

@@ -185,6 +185,7 @@ export class LogGroupConsumer {
       const token = this.gate.activeToken();
       if (token === undefined || token !== this.claimedUnder) this.ready = [];
       if (token === undefined || this.ready.length > 0 || this.inFlight.size > 0) return false;
+      await this.done.written(); // what this node handled is done before it looks for the lowest event not done
       const { rows } = await this.claim(claimInOrderQuery(this.tables), ORDERED_BATCH);
       if (this.gate.activeToken() !== token) return false;
       this.claimedUnder = token;
@@ -270,11 +271,17 @@ export class LogGroupConsumer {
     this.inFlight.add(tracked);
   }
 
-  /** @returns whether the event is done with (marked done: a new holder of an ordered group starts after it). */
+  /**
+   * @returns whether the event is done with. An ordered consumer goes on to the next event while the mark is
+   * written: the gate tracks the mark (a lease handover waits for it), and the next batch is claimed only once every
+   * mark is written.
+   */
   private async deliver({ seq, envelope }: ClaimedRow): Promise<boolean> {
     try {
       await this.subscription.deliver(envelope);
-      await this.done.mark(seq);
+      if (this.gate)
+        void this.gate.track(this.done.mark(seq)).catch((error: unknown) => this.leftOver(seq, error));
+      else await this.done.mark(seq);
       return true;
     } catch (error) {
       if (error instanceof DeliveryNotDoneError) return false; // stays claimed; expires for another node
