@@ -2,10 +2,10 @@
  * Shoal benchmarks: `npm run bench` (builds first) or `node bench/dist/run.js [scenario...]`.
  *
  * - With no arguments every scenario runs; otherwise only the named ones (`membership`, `leader`, `events`, `jobs`,
- *   `cache`, `realtime`, `messaging`, `health`).
+ *   `cache`, `realtime`, `messaging`, `health`, `postgres`).
  * - `BENCH_QUICK=1`: a smoke run with fewer rounds and trials and shorter windows (numbers are not meaningful).
  * - Each scenario has a time budget (membership: 6 min, 90 s quick; leader: 6 min, 90 s quick; events: 6 min,
- *   90 s quick; realtime: 7 min, 2 min quick; messaging: 10 min, 3 min quick; health: 5 min, 90 s quick); a scenario over budget is aborted and its
+ *   90 s quick; realtime: 7 min, 2 min quick; messaging: 10 min, 3 min quick; health: 5 min, 90 s quick; postgres: 8 min, 150 s quick); a scenario over budget is aborted and its
  *   processes killed. The whole run is bounded by the sum of the budgets plus 30 s.
  * - Prints one table per scenario to stdout (progress goes to stderr) and writes `bench/results/<scenario>.json`.
  * - Exit code: 0 when every target is met, 1 when a target is missed, 2 when a scenario failed or ran out of time.
@@ -25,9 +25,20 @@ import { jobs } from './scenarios/jobs.js';
 import { leader } from './scenarios/leader.js';
 import { membership } from './scenarios/membership.js';
 import { messaging } from './scenarios/messaging.js';
+import { postgresOnly } from './scenarios/postgres.js';
 import { realtime } from './scenarios/realtime.js';
 
-const SCENARIOS: readonly Scenario[] = [membership, leader, events, jobs, cache, realtime, messaging, health];
+const SCENARIOS: readonly Scenario[] = [
+  membership,
+  leader,
+  events,
+  jobs,
+  cache,
+  realtime,
+  messaging,
+  health,
+  postgresOnly,
+];
 /** Slack on top of the scenarios' budgets for the whole run. */
 const RUN_SLACK_MS = 30_000;
 

@@ -33,6 +33,8 @@ export interface EventsStores {
   readonly prefix: string;
   /** A private Postgres, or undefined for none (the env var is then set empty, so none is inherited). */
   readonly databaseUrl?: string;
+  /** `postgres`: the events app runs on Postgres alone (the event log); default Redis. */
+  readonly store?: 'redis' | 'postgres';
 }
 
 /** Starts `script` as `role` (killed when `scope` closes) and waits for its readiness line. */
@@ -55,6 +57,7 @@ export async function startEventsNode(
       DATABASE_URL: stores.databaseUrl ?? '',
       SHOAL_RELAY: 'all',
       BENCH_ROLE: role,
+      BENCH_STORE: stores.store ?? 'redis',
       NO_COLOR: '1',
     },
   });

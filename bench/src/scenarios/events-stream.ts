@@ -10,6 +10,7 @@ import {
   resetConsumer,
   startEventsNode,
   STREAM_SCRIPT,
+  type EventsNode,
 } from './events-nodes.js';
 
 /** Shape of one cross-process turn. */
@@ -56,30 +57,41 @@ export function eventsStreamTurn(
       startEventsNode(script, `${contestant}-r${round}-pub`, 'publisher', stores, scope),
       startEventsNode(script, `${contestant}-r${round}-con`, 'consumer', stores, scope),
     ]);
-
-    await publish(publisher, { count: settings.warmupEvents, rate: settings.rate });
-    await handled(consumer, settings.warmupEvents);
-    await resetConsumer(consumer);
-
-    await publish(publisher, { count: settings.latencyEvents, rate: settings.rate });
-    await handled(consumer, settings.latencyEvents);
-    const { latencyMs } = await consumerSamples(consumer);
-    await resetConsumer(consumer);
-
-    const burst = await publish(publisher, {
-      count: settings.burstEvents,
-      rate: 0,
-      window: settings.burstWindow,
-    });
-    const done = await handled(consumer, settings.burstEvents);
-    const seconds = (done.lastAt - burst.startedAt) / 1000;
-
-    return {
-      stream_ms: latencyMs,
-      stream_p50_ms: [median(latencyMs)],
-      stream_p99_ms: [percentile(latencyMs, 99)],
-      stream_events_per_s: [settings.burstEvents / seconds],
-      stream_publish_per_s: [(settings.burstEvents * 1000) / (burst.endedAt - burst.startedAt)],
-    };
+    return streamRuns(publisher, consumer, settings);
   });
+}
+
+/**
+ * The runs of one cross-process turn on started processes: a warm-up, a paced latency run, then a throughput run
+ * (the consumer's records reset in between).
+ */
+export async function streamRuns(
+  publisher: EventsNode,
+  consumer: EventsNode,
+  settings: StreamSettings,
+): Promise<StreamSamples> {
+  await publish(publisher, { count: settings.warmupEvents, rate: settings.rate });
+  await handled(consumer, settings.warmupEvents);
+  await resetConsumer(consumer);
+
+  await publish(publisher, { count: settings.latencyEvents, rate: settings.rate });
+  await handled(consumer, settings.latencyEvents);
+  const { latencyMs } = await consumerSamples(consumer);
+  await resetConsumer(consumer);
+
+  const burst = await publish(publisher, {
+    count: settings.burstEvents,
+    rate: 0,
+    window: settings.burstWindow,
+  });
+  const done = await handled(consumer, settings.burstEvents);
+  const seconds = (done.lastAt - burst.startedAt) / 1000;
+
+  return {
+    stream_ms: latencyMs,
+    stream_p50_ms: [median(latencyMs)],
+    stream_p99_ms: [percentile(latencyMs, 99)],
+    stream_events_per_s: [settings.burstEvents / seconds],
+    stream_publish_per_s: [(settings.burstEvents * 1000) / (burst.endedAt - burst.startedAt)],
+  };
 }

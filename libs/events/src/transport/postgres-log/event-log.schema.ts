@@ -10,6 +10,13 @@ export function eventLogTables(schema: string) {
 }
 
 /**
+ * A CTE (`no_flush_wait`) that makes the statement's implicit transaction commit without waiting for the WAL flush
+ * (`synchronous_commit = off`, for this transaction only). For the log's own bookkeeping — claims, done marks, the
+ * cursor — whose loss in a database crash only means an event is delivered again; join it into every writing part.
+ */
+export const NO_FLUSH_WAIT = `no_flush_wait AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)`;
+
+/**
  * DDL of the Postgres event log (idempotent):
  * - `event_log`: every published envelope, in `seq` order, kept for the retention;
  * - `event_groups`: per consumer group, the `cursor` below which every event of its type is done;
@@ -39,5 +46,7 @@ export function eventLogDdl(schema: string): string[] {
        done boolean NOT NULL DEFAULT false,
        PRIMARY KEY (group_name, seq)
      )`,
+    // Open claims only: finding expired ones does not scan the done ones above the cursor.
+    `CREATE INDEX IF NOT EXISTS event_claims_open ON ${claims} (group_name, claimed_until) WHERE NOT done`,
   ];
 }

@@ -7,6 +7,8 @@ import { DeliveryNotDoneError } from '../../handling/not-done.error.js';
 import type { TransportSubscription } from '../event-transport.js';
 import type { ConsumptionGate } from '../stream-group-consumer.js';
 import { eventLogTables } from './event-log.schema.js';
+import { advanceQuery, claimInOrderQuery, claimQuery, releaseQuery } from './log-claim-queries.js';
+import { LogDoneMarker } from './log-done-marker.js';
 
 /** Settings of a log consumer. */
 export interface LogConsumerSettings {
@@ -23,24 +25,62 @@ interface ClaimedRow {
   envelope: EventEnvelope;
 }
 
+/** A claim query's row: null fields say that other nodes took every event there was to claim. */
+interface ClaimRow {
+  seq: string | null;
+  envelope: EventEnvelope | null;
+}
+
+interface ReadyRow extends ClaimedRow {
+  /** Local time of the claim: a row waiting longer than half of `claimIdleTime` is left to expire for others. */
+  claimedAt: number;
+}
+
+/** A group consumer keeps up to this many times its concurrency claimed or running. */
+const PREFETCH = 4;
+/** Events an ordered consumer claims at once (it still delivers them one at a time, in order). */
+const ORDERED_BATCH = 16;
+/**
+ * After losing a claim race (other nodes took every event there was), wake-ups are not acted on for this long: with
+ * several nodes, the ones that are not keeping up with the log stop querying it on every NOTIFY.
+ */
+const LOST_RACE_QUIET_MS = 50;
+/** The cursor is moved at most this often (it only shortens the scans; events younger than 1 s hold it anyway). */
+const ADVANCE_INTERVAL_MS = 1000;
+/**
+ * Claims look for fresh events above the highest one this consumer claimed; this often they scan from the cursor,
+ * for an event whose sequence value committed after higher ones (or that another node gave back).
+ */
+const FULL_SCAN_INTERVAL_MS = 1000;
+
 /**
  * One group handler on one node, on the Postgres event log: claims events of its type above the group's cursor
- * (`INSERT … ON CONFLICT DO NOTHING` into `event_claims`, so each claim goes to one node), runs up to `concurrency`
- * at once, marks them done after success, and moves the cursor over the done prefix. A claim not done within
+ * (`INSERT … ON CONFLICT DO NOTHING` into `event_claims`, so each claim goes to one node), keeps up to `concurrency`
+ * claimed ahead of the ones running so a busy consumer claims in batches, runs up to `concurrency` at once, marks them
+ * done after success (in batches), and moves the cursor over the done prefix. A claim not done within
  * `claimIdleTime` — or whose node left the cluster (`release`) — is taken over. With a gate (ordered handlers): only
- * while the gate has a token, one event at a time, always the lowest one not done, taking it over from a previous
- * holder.
+ * while the gate has a token, one event at a time, always the lowest ones not done, taken over from a previous
+ * holder; a failed delivery or a lost token drops what was claimed after it.
  */
 export class LogGroupConsumer {
   private readonly logger = new Logger('Shoal:Events');
   private readonly tables: ReturnType<typeof eventLogTables>;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Claimed by this node, not started yet, in `seq` order. */
+  private ready: ReadyRow[] = [];
+  /** Ordered: the gate's token when `ready` was claimed. */
+  private claimedUnder?: number;
+  private readonly done: LogDoneMarker;
   private running = false;
   private loopDone?: Promise<void>;
   private wakeUp?: () => void;
   private woken = false;
   private failing = false;
   private lastAdvance = 0;
+  private quietUntil = 0;
+  /** Every event of the group up to this seq was claimed when this consumer last looked (see `claimQuery`). */
+  private claimedUpTo = '0';
+  private lastFullScan = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -51,6 +91,7 @@ export class LogGroupConsumer {
     private readonly gate?: ConsumptionGate,
   ) {
     this.tables = eventLogTables(schema);
+    this.done = new LogDoneMarker(dataSource, this.tables.claims, subscription.name);
   }
 
   get group(): string {
@@ -73,12 +114,20 @@ export class LogGroupConsumer {
     this.wakeUp?.();
   }
 
-  /** Stops claiming; waits up to `graceMs` for running deliveries (unfinished claims expire for others). */
+  /**
+   * Stops claiming and gives back what was claimed but not started; waits up to `graceMs` for running deliveries
+   * (unfinished claims expire for others).
+   */
   async stop(graceMs: number): Promise<void> {
     this.running = false;
     this.wake();
     const bounded = (work: Promise<unknown>) => Promise.race([work.catch(() => undefined), sleep(graceMs)]);
     await bounded(this.loopDone ?? Promise.resolve());
+    const unstarted = this.ready.map((row) => row.seq);
+    this.ready = [];
+    if (unstarted.length > 0) {
+      await bounded(this.dataSource.query(releaseQuery(this.tables), [this.group, unstarted, this.node]));
+    }
     await bounded(Promise.allSettled([...this.inFlight]));
   }
 
@@ -106,18 +155,14 @@ export class LogGroupConsumer {
   private async loop(): Promise<void> {
     while (this.running) {
       try {
-        let claimed: ClaimedRow[] = [];
-        const free = this.subscription.concurrency - this.inFlight.size;
-        if (free > 0 && (!this.gate || this.gate.activeToken() !== undefined)) {
-          claimed = this.gate ? await this.claimNext() : await this.claim(free);
-        }
+        const more = await this.fill();
         if (this.failing) {
           this.failing = false;
           this.logger.log(`${this.group}: reading the event log again`);
         }
-        for (const row of claimed) this.dispatch(row);
+        this.drain();
         await this.advance();
-        if (claimed.length < Math.max(free, 1)) await this.idle();
+        if (!more) await this.idle();
       } catch (error) {
         if (!this.running) return;
         if (!this.failing)
@@ -128,112 +173,132 @@ export class LogGroupConsumer {
     }
   }
 
+  /**
+   * Claims more when what is claimed runs low: up to `PREFETCH × concurrency` claimed or running, once at most half of
+   * that is left (ordered: a batch once the
+   * previous one is through).
+   * @returns whether the log may hold more to claim right away (the claim came back full).
+   */
+  private async fill(): Promise<boolean> {
+    const { concurrency } = this.subscription;
+    if (this.gate) {
+      const token = this.gate.activeToken();
+      if (token === undefined || token !== this.claimedUnder) this.ready = [];
+      if (token === undefined || this.ready.length > 0 || this.inFlight.size > 0) return false;
+      await this.done.written(); // what this node handled is done before it looks for the lowest event not done
+      const { rows } = await this.claim(claimInOrderQuery(this.tables), ORDERED_BATCH);
+      if (this.gate.activeToken() !== token) return false;
+      this.claimedUnder = token;
+      this.ready = rows;
+      return false; // the next batch is claimed once this one is through (a finished delivery wakes the loop)
+    }
+    const held = this.ready.length + this.inFlight.size;
+    if (held > (PREFETCH * concurrency) / 2) return false;
+    const limit = PREFETCH * concurrency - held;
+    const full = Date.now() - this.lastFullScan >= FULL_SCAN_INTERVAL_MS;
+    if (full) this.lastFullScan = Date.now();
+    const { rows, lostRace } = await this.claim(
+      claimQuery(this.tables),
+      limit,
+      full ? '0' : this.claimedUpTo,
+    );
+    const last = rows.at(-1);
+    if (last && BigInt(last.seq) > BigInt(this.claimedUpTo)) this.claimedUpTo = last.seq;
+    if (lostRace) this.quietUntil = Date.now() + LOST_RACE_QUIET_MS;
+    this.ready.push(...rows);
+    return rows.length >= limit;
+  }
+
+  private async claim(
+    sql: string,
+    limit: number,
+    ...extra: string[]
+  ): Promise<{ rows: ReadyRow[]; lostRace: boolean }> {
+    const claimedAt = Date.now();
+    const result = (await this.dataSource.query(sql, [
+      this.group,
+      this.type,
+      this.node,
+      this.settings.claimIdleTime,
+      limit,
+      ...extra,
+    ])) as ClaimRow[];
+    const rows: ReadyRow[] = [];
+    let lostRace = false;
+    for (const { seq, envelope } of result) {
+      if (seq === null || envelope === null) lostRace = true;
+      else rows.push({ seq, envelope, claimedAt });
+    }
+    return { rows, lostRace };
+  }
+
+  /** Starts claimed deliveries while there is room (ordered: only under the token they were claimed with). */
+  private drain(): void {
+    while (this.running && this.ready.length > 0 && this.inFlight.size < this.subscription.concurrency) {
+      if (this.gate && this.gate.activeToken() !== this.claimedUnder) {
+        this.ready = [];
+        return;
+      }
+      const row = this.ready.shift()!;
+      if (Date.now() - row.claimedAt < this.settings.claimIdleTime / 2) this.dispatch(row);
+    }
+  }
+
   /** Waits for a wake-up, a finished delivery (a free slot), or the poll interval. */
   private async idle(): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return;
+    if (!this.woken) {
+      const woken = new Promise<void>((resolve) => (this.wakeUp = resolve));
+      const slot =
+        this.inFlight.size >= this.subscription.concurrency ? Promise.race(this.inFlight) : undefined;
+      await Promise.race([woken, sleep(this.settings.pollInterval), ...(slot ? [slot] : [])]);
+      this.wakeUp = undefined;
     }
-    const woken = new Promise<void>((resolve) => (this.wakeUp = resolve));
-    const slot =
-      this.inFlight.size >= this.subscription.concurrency ? Promise.race(this.inFlight) : undefined;
-    await Promise.race([woken, sleep(this.settings.pollInterval), ...(slot ? [slot] : [])]);
-    this.wakeUp = undefined;
     this.woken = false;
+    const quiet = this.quietUntil - Date.now();
+    if (quiet > 0 && this.running) await sleep(quiet);
   }
 
   private dispatch(row: ClaimedRow): void {
     const work = this.deliver(row);
-    const tracked = (this.gate ? this.gate.track(work) : work).finally(() => {
-      this.inFlight.delete(tracked);
-      this.wake();
-    });
+    const tracked = (this.gate ? this.gate.track(work) : work)
+      .catch(() => false)
+      .then((ok) => {
+        if (!ok && this.gate) this.ready = []; // ordered: nothing after an event that is not done
+        this.inFlight.delete(tracked);
+        this.drain();
+        this.wake();
+      });
     this.inFlight.add(tracked);
   }
 
-  private async deliver({ seq, envelope }: ClaimedRow): Promise<void> {
+  /**
+   * @returns whether the event is done with. An ordered consumer goes on to the next event while the mark is
+   * written: the gate tracks the mark (a lease handover waits for it), and the next batch is claimed only once every
+   * mark is written.
+   */
+  private async deliver({ seq, envelope }: ClaimedRow): Promise<boolean> {
     try {
       await this.subscription.deliver(envelope);
-      await this.dataSource.query(
-        `UPDATE ${this.tables.claims} SET done = true WHERE group_name = $1 AND seq = $2`,
-        [this.group, seq],
-      );
+      if (this.gate)
+        void this.gate.track(this.done.mark(seq)).catch((error: unknown) => this.leftOver(seq, error));
+      else await this.done.mark(seq);
+      return true;
     } catch (error) {
-      if (error instanceof DeliveryNotDoneError) return; // stays claimed; expires for another node
-      const log = isStoreUnavailableError(error) ? 'debug' : 'warn';
-      this.logger[log](`${this.group}: event ${seq} left for redelivery: ${String(error)}`);
+      if (error instanceof DeliveryNotDoneError) return false; // stays claimed; expires for another node
+      this.leftOver(seq, error);
+      return false;
     }
   }
 
-  /** Claims up to `limit` events: expired claims first, then fresh ones above the cursor. */
-  private async claim(limit: number): Promise<ClaimedRow[]> {
-    const { log, groups, claims } = this.tables;
-    return (await this.dataSource.query(
-      `WITH g AS (SELECT cursor FROM ${groups} WHERE name = $1),
-       expired AS (
-         UPDATE ${claims} c SET node = $3, claimed_until = now() + make_interval(secs => $4 / 1000.0)
-         WHERE (c.group_name, c.seq) IN (
-           SELECT group_name, seq FROM ${claims}
-           WHERE group_name = $1 AND NOT done AND claimed_until < now()
-           ORDER BY seq LIMIT $5 FOR UPDATE SKIP LOCKED)
-         RETURNING c.seq),
-       fresh AS (
-         INSERT INTO ${claims} (group_name, seq, node, claimed_until)
-         SELECT $1, l.seq, $3, now() + make_interval(secs => $4 / 1000.0) FROM ${log} l, g
-         WHERE l.type = $2 AND l.seq > g.cursor
-           AND NOT EXISTS (SELECT 1 FROM ${claims} c WHERE c.group_name = $1 AND c.seq = l.seq)
-         ORDER BY l.seq LIMIT $5
-         ON CONFLICT DO NOTHING
-         RETURNING seq)
-       SELECT l.seq::text AS seq, l.envelope FROM ${log} l
-       WHERE l.seq IN (SELECT seq FROM expired UNION ALL SELECT seq FROM fresh) ORDER BY l.seq`,
-      [this.group, this.type, this.node, this.settings.claimIdleTime, limit],
-    )) as ClaimedRow[];
+  private leftOver(seq: string, error: unknown): void {
+    const log = isStoreUnavailableError(error) ? 'debug' : 'warn';
+    this.logger[log](`${this.group}: event ${seq} left for redelivery: ${String(error)}`);
   }
 
-  /** Ordered: the lowest event not done, taken over from whoever claimed it (this node holds the group's lease). */
-  private async claimNext(): Promise<ClaimedRow[]> {
-    const { log, groups, claims } = this.tables;
-    return (await this.dataSource.query(
-      `WITH g AS (SELECT cursor FROM ${groups} WHERE name = $1),
-       next AS (
-         SELECT l.seq FROM ${log} l, g
-         WHERE l.type = $2 AND l.seq > g.cursor
-           AND NOT EXISTS (SELECT 1 FROM ${claims} c WHERE c.group_name = $1 AND c.seq = l.seq AND c.done)
-         ORDER BY l.seq LIMIT 1),
-       claimed AS (
-         INSERT INTO ${claims} (group_name, seq, node, claimed_until)
-         SELECT $1, seq, $3, now() + make_interval(secs => $4 / 1000.0) FROM next
-         ON CONFLICT (group_name, seq) DO UPDATE SET node = EXCLUDED.node, claimed_until = EXCLUDED.claimed_until
-         WHERE NOT ${claims}.done
-         RETURNING seq)
-       SELECT l.seq::text AS seq, l.envelope FROM ${log} l WHERE l.seq IN (SELECT seq FROM claimed)`,
-      [this.group, this.type, this.node, this.settings.claimIdleTime],
-    )) as ClaimedRow[];
-  }
-
-  /**
-   * Moves the cursor over the done prefix — but never past an event younger than `settleMs`, since a sequence value
-   * can commit after a higher one — and forgets the claims below it. At most every 200 ms.
-   */
+  /** Moves the cursor over the done prefix and forgets the claims below it (see `advanceQuery`). */
   private async advance(): Promise<void> {
-    if (Date.now() - this.lastAdvance < 200) return;
+    if (Date.now() - this.lastAdvance < ADVANCE_INTERVAL_MS) return;
     this.lastAdvance = Date.now();
-    const { log, groups, claims } = this.tables;
-    await this.dataSource.query(
-      `WITH moved AS (
-         UPDATE ${groups} g SET cursor = GREATEST(g.cursor, LEAST(
-           COALESCE((SELECT min(l.seq) - 1 FROM ${log} l
-                     WHERE l.type = g.type AND l.seq > g.cursor
-                       AND NOT EXISTS (SELECT 1 FROM ${claims} c
-                                       WHERE c.group_name = g.name AND c.seq = l.seq AND c.done)),
-                    9223372036854775806),
-           COALESCE((SELECT max(l.seq) FROM ${log} l
-                     WHERE l.type = g.type AND l.created_at < now() - make_interval(secs => $2 / 1000.0)),
-                    g.cursor)))
-         WHERE g.name = $1 RETURNING cursor)
-       DELETE FROM ${claims} WHERE group_name = $1 AND seq <= (SELECT cursor FROM moved)`,
-      [this.group, this.settings.settleMs],
-    );
+    await this.dataSource.query(advanceQuery(this.tables), [this.group, this.settings.settleMs]);
   }
 }

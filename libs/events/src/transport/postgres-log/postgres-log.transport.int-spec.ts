@@ -165,7 +165,7 @@ describe('PostgresLogTransport (events on Postgres alone)', () => {
         const rows = (await dataSource.query(
           `SELECT count(*)::int AS n FROM "${schema}".event_claims WHERE group_name = 'h'`,
         )) as { n: number }[];
-        return rows[0].n === 1;
+        return rows[0].n >= 1;
       },
       { what: 'claimed by the hung node' },
     );

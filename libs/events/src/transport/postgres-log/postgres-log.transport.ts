@@ -8,6 +8,7 @@ import type { ConsumptionGate } from '../stream-group-consumer.js';
 import { eventLogDdl, eventLogTables } from './event-log.schema.js';
 import { LogBroadcastReader } from './log-broadcast-reader.js';
 import { LogGroupConsumer } from './log-group-consumer.js';
+import { LogPublishBatcher } from './log-publish-batcher.js';
 
 /** Settings of the Postgres event log transport. */
 export interface PostgresLogSettings {
@@ -29,8 +30,9 @@ const CLEANUP_INTERVAL_MS = 60_000;
  * written in the caller's transaction (`publishWithin`): the log is the outbox, no relay in between.
  *
  * - `group` scope: competing consumers through claims (`LogGroupConsumer`) — each event handled once per group,
- *   at least once, done after success; claims of a node that left are released at once (`reclaim`), of a hung one
- *   after `claimIdleTime`; ordered groups (`concurrency: 1`) under a lease, in `seq` order.
+ *   at least once, done after success; claims of a node that left are released at once (`reclaim`), of a node that
+ *   was killed and restarted under the same id when it subscribes again, of a hung one after `claimIdleTime`;
+ *   ordered groups (`concurrency: 1`) under a lease, in `seq` order.
  * - `broadcast` scope: every node reads the log from where it was at start (`LogBroadcastReader`).
  * - Rows older than `retention` are deleted (at most once a minute, by whichever node publishes).
  */
@@ -42,6 +44,8 @@ export class PostgresLogTransport implements EventTransport {
   private readonly readers: LogBroadcastReader[] = [];
   private listener?: PostgresListener;
   private ready?: Promise<void>;
+  private releasedPrevious?: Promise<void>;
+  private readonly batcher = new LogPublishBatcher((envelopes) => this.insert(this.dataSource, envelopes));
   private lastCleanup = Date.now();
 
   constructor(
@@ -54,10 +58,11 @@ export class PostgresLogTransport implements EventTransport {
     this.tables = eventLogTables(schema);
   }
 
+  /** Direct publishes of one tick are written together (`LogPublishBatcher`), in call order. */
   async publish(envelopes: readonly EventEnvelope[]): Promise<void> {
     if (envelopes.length === 0) return;
     await this.ensureTables();
-    await this.insert(this.dataSource, envelopes);
+    await this.batcher.publish(envelopes);
     void this.cleanUp();
   }
 
@@ -90,6 +95,7 @@ export class PostgresLogTransport implements EventTransport {
       this.readers.push(reader);
       return;
     }
+    await this.releaseClaimsOfPreviousRun();
     const gate = subscription.concurrency === 1 ? this.gateFor(subscription.name) : undefined;
     const consumer = new LogGroupConsumer(
       this.dataSource,
@@ -101,6 +107,27 @@ export class PostgresLogTransport implements EventTransport {
     );
     await consumer.start();
     this.groups.push(consumer);
+  }
+
+  /**
+   * A node that was killed and came back under the same id before the cluster noticed it leave: the claims its
+   * previous process held would otherwise wait out `claimIdleTime`. Released once, before this process claims any.
+   */
+  private releaseClaimsOfPreviousRun(): Promise<void> {
+    this.releasedPrevious ??= this.dataSource
+      .query(
+        `UPDATE ${this.tables.claims} SET claimed_until = now() - interval '1 second'
+         WHERE node = $1 AND NOT done AND claimed_until > now()`,
+        [this.nodeId],
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.releasedPrevious = undefined;
+          throw error;
+        },
+      );
+    return this.releasedPrevious;
   }
 
   /** Releases the claims of nodes that are no longer members, so the survivors take them over now. */
