@@ -12,7 +12,7 @@ describe('TickBatcher', () => {
 
   it('splits a tick into batches of at most maxBatch', async () => {
     const batches: number[][] = [];
-    const batcher = new TickBatcher<number>(async (batch) => void batches.push([...batch]), 2);
+    const batcher = new TickBatcher<number>(async (batch) => void batches.push([...batch]), { maxBatch: 2 });
     await Promise.all([1, 2, 3, 4, 5].map((n) => batcher.add(n)));
     expect(batches).toEqual([[1, 2], [3, 4], [5]]);
   });
@@ -34,5 +34,28 @@ describe('TickBatcher', () => {
     const first = await Promise.allSettled([batcher.add(1), batcher.add(2)]);
     expect(first.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     await expect(batcher.add(3)).resolves.toBeUndefined();
+  });
+
+  it('serial: what is added while a batch runs goes, all of it, into the next one', async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const first = new Promise<void>((resolve) => (release = resolve));
+    const batcher = new TickBatcher<number>(
+      async (batch) => {
+        batches.push([...batch]);
+        if (batches.length === 1) await first;
+      },
+      { serial: true },
+    );
+    const one = batcher.add(1);
+    await new Promise((resolve) => setImmediate(resolve)); // batch [1] is running
+    const later = [batcher.add(2), batcher.add(3)];
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([[1]]); // 2 and 3 wait for it
+    const more = batcher.add(4);
+    release();
+    await Promise.all([one, ...later, more]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
   });
 });

@@ -9,6 +9,17 @@ interface Waiting {
  */
 export type BatchRun<T> = (batch: readonly T[]) => Promise<readonly unknown[] | void>;
 
+/** How a {@link TickBatcher} cuts batches. */
+export interface TickBatcherOptions {
+  /** Items per run at most (default: no limit). */
+  readonly maxBatch?: number;
+  /**
+   * One run at a time (default `false`): what is added while a batch runs waits and goes, all of it, into the next
+   * one. For work the server serializes anyway (a commit carrying a `NOTIFY`), where overlapping runs only queue.
+   */
+  readonly serial?: boolean;
+}
+
 /**
  * Gathers the items added in one tick of the event loop and runs them as one batch (one pipeline, one statement),
  * in the order they were added, at most `maxBatch` per run. Each `add` settles with its own item's outcome, so a
@@ -19,11 +30,17 @@ export class TickBatcher<T> {
   private items: T[] = [];
   private waiting: Waiting[] = [];
   private scheduled = false;
+  private running = false;
+  private readonly maxBatch: number;
+  private readonly serial: boolean;
 
   constructor(
     private readonly run: BatchRun<T>,
-    private readonly maxBatch = Number.POSITIVE_INFINITY,
-  ) {}
+    options: TickBatcherOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? Number.POSITIVE_INFINITY;
+    this.serial = options.serial ?? false;
+  }
 
   /** Resolves once the batch holding `item` ran and `item` succeeded; rejects with its error otherwise. */
   add(item: T): Promise<void> {
@@ -38,22 +55,35 @@ export class TickBatcher<T> {
   }
 
   private flush(): void {
+    this.scheduled = false;
+    if (this.items.length === 0 || (this.serial && this.running)) return;
     const items = this.items;
     const waiting = this.waiting;
     this.items = [];
     this.waiting = [];
-    this.scheduled = false;
+    const runs: Promise<void>[] = [];
     for (let from = 0; from < items.length; from += this.maxBatch) {
-      const callers = waiting.slice(from, from + this.maxBatch);
-      this.run(items.slice(from, from + this.maxBatch)).then(
-        (errors) =>
-          callers.forEach((caller, i) => {
-            const error = errors?.[i];
-            if (error === undefined || error === null) caller.resolve();
-            else caller.reject(error);
-          }),
-        (error: unknown) => callers.forEach((caller) => caller.reject(error)),
+      runs.push(
+        this.runBatch(items.slice(from, from + this.maxBatch), waiting.slice(from, from + this.maxBatch)),
       );
     }
+    if (!this.serial) return;
+    this.running = true;
+    void Promise.all(runs).then(() => {
+      this.running = false;
+      this.flush(); // what came in meanwhile, as one batch
+    });
+  }
+
+  private runBatch(batch: readonly T[], callers: readonly Waiting[]): Promise<void> {
+    return this.run(batch).then(
+      (errors) =>
+        callers.forEach((caller, i) => {
+          const error = errors?.[i];
+          if (error === undefined || error === null) caller.resolve();
+          else caller.reject(error);
+        }),
+      (error: unknown) => callers.forEach((caller) => caller.reject(error)),
+    );
   }
 }

@@ -12,5 +12,5 @@ const MAX_BATCH = 500;
  * a duplicate, kept as it is). A failed statement fails every enqueue of its batch, and only those.
  */
 export function pgBossInsertBatcher(boss: PgBoss): TickBatcher<PgBoss.JobInsert & { id: string }> {
-  return new TickBatcher((jobs) => boss.insert([...jobs]), MAX_BATCH);
+  return new TickBatcher((jobs) => boss.insert([...jobs]), { maxBatch: MAX_BATCH });
 }

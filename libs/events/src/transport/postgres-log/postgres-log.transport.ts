@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { PostgresListener, ensurePostgresSchema } from '@shoal/cluster/internal';
+import { PostgresListener, TickBatcher, ensurePostgresSchema } from '@shoal/cluster/internal';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventEnvelope } from '../../envelope/event-envelope.js';
 import { OutboxRequiresTransactionError } from '../../errors/outbox-requires-transaction.error.js';
@@ -8,7 +8,6 @@ import type { ConsumptionGate } from '../stream-group-consumer.js';
 import { eventLogDdl, eventLogTables } from './event-log.schema.js';
 import { LogBroadcastReader } from './log-broadcast-reader.js';
 import { LogGroupConsumer } from './log-group-consumer.js';
-import { LogPublishBatcher } from './log-publish-batcher.js';
 
 /** Settings of the Postgres event log transport. */
 export interface PostgresLogSettings {
@@ -45,7 +44,15 @@ export class PostgresLogTransport implements EventTransport {
   private listener?: PostgresListener;
   private ready?: Promise<void>;
   private releasedPrevious?: Promise<void>;
-  private readonly batcher = new LogPublishBatcher((envelopes) => this.insert(this.dataSource, envelopes));
+  /**
+   * Direct publishes go to the log in batches, one `INSERT` (with its `NOTIFY`) at a time: Postgres serializes commits
+   * that carry a `NOTIFY` until they are flushed, so under load that is one such commit per batch instead of one per
+   * event; what comes in while a batch is written goes, all of it, into the next one.
+   */
+  private readonly batcher = new TickBatcher<readonly EventEnvelope[]>(
+    (calls) => this.insert(this.dataSource, calls.flat()),
+    { serial: true },
+  );
   private lastCleanup = Date.now();
 
   constructor(
@@ -58,11 +65,11 @@ export class PostgresLogTransport implements EventTransport {
     this.tables = eventLogTables(schema);
   }
 
-  /** Direct publishes of one tick are written together (`LogPublishBatcher`), in call order. */
+  /** Direct publishes of one tick are written together, in call order. */
   async publish(envelopes: readonly EventEnvelope[]): Promise<void> {
     if (envelopes.length === 0) return;
     await this.ensureTables();
-    await this.batcher.publish(envelopes);
+    await this.batcher.add(envelopes);
     void this.cleanUp();
   }
 
