@@ -4,7 +4,7 @@ import { RedisScript, withTimeout } from '@shoal/cluster/internal';
 import type { L2CacheDriver } from 'bentocache/types';
 import { l2FenceKey, l2ItemKey } from './cache-keys.js';
 import type { FenceRegistry } from './fence-registry.js';
-import { markL2Read } from './lookup-probe.js';
+import { markL2Read, takePrefetched } from './lookup-probe.js';
 
 /**
  * KEYS: value, fence. ARGV: value, ttl ms ('' = none), token, fence ttl ms.
@@ -53,10 +53,17 @@ export class RedisL2Driver implements L2CacheDriver {
 
   async get(key: string): Promise<string | undefined> {
     const itemKey = l2ItemKey(this.prefix, key);
-    const value = await bounded(this.redis.get(itemKey), 'GET');
-    if (value === null) return undefined;
+    const prefetched = takePrefetched(itemKey);
+    if (prefetched !== undefined && 'error' in prefetched) throw prefetched.error;
+    const value = prefetched !== undefined ? prefetched.raw : await this.read(itemKey);
+    if (value === undefined) return undefined;
     markL2Read(itemKey);
     return value;
+  }
+
+  /** One bounded `GET` of an item key, as stored (BentoCache's serialized entry). */
+  async read(itemKey: string): Promise<string | undefined> {
+    return (await bounded(this.redis.get(itemKey), 'GET')) ?? undefined;
   }
 
   async pull(key: string): Promise<string | undefined> {
