@@ -44,7 +44,7 @@ export async function readThrough(
   const fill = view.l1.beginFill(key);
   let raw: string | undefined;
   try {
-    raw = await l2.read(l2ItemKey(view.prefix, key));
+    raw = (await l2.read(l2ItemKey(view.prefix, key))) ?? undefined;
   } catch (error) {
     view.l1.abandonFill(fill);
     return { read: { error } };
