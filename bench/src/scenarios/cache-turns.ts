@@ -16,10 +16,12 @@ import { randomPrefix } from './membership-nodes.js';
 export interface CacheTurn {
   readonly contestant: Contestant;
   readonly redisUrl: string;
-  /** L1 reads per timed batch, and batches. */
+  /** L1 reads per timed batch. */
   readonly l1Reads: number;
-  /** L2 reads (one in flight at a time). */
+  /** L2 reads per timed batch (one in flight at a time). */
   readonly l2Reads: number;
+  /** Timed batches of each (ops/s is the best batch: the one least disturbed by other work on the machine). */
+  readonly batches: number;
   /** Invalidations sent to the listener process, one at a time. */
   readonly invalidations: number;
 }
@@ -41,7 +43,7 @@ const L1_CHUNK = 1000;
 @Module({})
 class CacheBenchModule {}
 
-/** Ops/s of 3 batches and per-read latencies (µs) of `read(i)` run `count` times in a row, each awaited. */
+/** Ops/s and per-read latencies (µs) of `read(i)` run in batches of reads in a row, each awaited. */
 interface ReadTiming {
   /** The best batch. */
   readonly opsPerSecond: number;
@@ -50,13 +52,18 @@ interface ReadTiming {
 }
 
 /**
- * Times `read(i)` for `i` = 0 … `count` − 1, 3 batches, each read awaited (the same loop for both sides). With
- * `chunk` > 1 a latency sample is the mean of `chunk` reads in a row.
+ * Times `read(i)` for `i` = 0 … `count` − 1, `batches` times, each read awaited (the same loop for both sides).
+ * With `chunk` > 1 a latency sample is the mean of `chunk` reads in a row.
  */
-async function timeReads(count: number, chunk: number, read: (i: number) => unknown): Promise<ReadTiming> {
+async function timeReads(
+  count: number,
+  batches: number,
+  chunk: number,
+  read: (i: number) => unknown,
+): Promise<ReadTiming> {
   let best = 0;
   const latenciesUs: number[] = [];
-  for (let batch = 0; batch < 3; batch++) {
+  for (let batch = 0; batch < batches; batch++) {
     const began = performance.now();
     let chunkBegan = began;
     for (let i = 0; i < count; i++) {
@@ -115,11 +122,11 @@ export async function cacheTurn(turn: CacheTurn, scope: Scope): Promise<MetricSa
   if (turn.contestant === 'raw') {
     const lru = new LRUCache<string, object>({ max: KEY_COUNT });
     for (const key of KEYS.slice(0, KEY_COUNT)) lru.set(key, VALUE);
-    l1 = await timeReads(turn.l1Reads, L1_CHUNK, (i) => lru.get(KEYS[i % KEY_COUNT]));
+    l1 = await timeReads(turn.l1Reads, turn.batches, L1_CHUNK, (i) => lru.get(KEYS[i % KEY_COUNT]));
     const redis = new Redis(turn.redisUrl);
     const redisKeys = KEYS.map((key) => `${prefix}:${key}`);
     for (const key of redisKeys) await redis.set(key, JSON.stringify(VALUE));
-    l2 = await timeReads(turn.l2Reads, 1, async (i) =>
+    l2 = await timeReads(turn.l2Reads, turn.batches, 1, async (i) =>
       JSON.parse((await redis.get(redisKeys[i % l2Keys])) as string),
     );
     for (let i = 0; i < turn.invalidations; i++) {
@@ -148,10 +155,10 @@ export async function cacheTurn(turn: CacheTurn, scope: Scope): Promise<MetricSa
     try {
       const cache = app.get(CacheService);
       for (const key of KEYS.slice(0, KEY_COUNT)) await cache.set(key, VALUE);
-      l1 = await timeReads(turn.l1Reads, L1_CHUNK, (i) => cache.get(KEYS[i % KEY_COUNT]));
+      l1 = await timeReads(turn.l1Reads, turn.batches, L1_CHUNK, (i) => cache.get(KEYS[i % KEY_COUNT]));
       // One key more than L1 holds, read in turn: every read misses L1 and hits L2.
       await cache.set(KEYS[KEY_COUNT], VALUE);
-      l2 = await timeReads(turn.l2Reads, 1, (i) => cache.get(KEYS[i % l2Keys]));
+      l2 = await timeReads(turn.l2Reads, turn.batches, 1, (i) => cache.get(KEYS[i % l2Keys]));
       for (let i = 0; i < turn.invalidations; i++) {
         const key = `k${i}`;
         const sent = nowUs();

@@ -3,7 +3,7 @@ import type { CacheEntryOptions } from '../cache-types.js';
 import type { EngineView } from './cache-engine.js';
 import { l2ItemKey } from './cache-keys.js';
 import type { L2Read } from './lookup-probe.js';
-import type { L1Entry } from './lru-l1.driver.js';
+import type { L1Entry, L1Fill } from './lru-l1.driver.js';
 
 /** What the L2 fast path found: a value to serve, or the read to hand to BentoCache (it decides). */
 export type ReadThrough = { readonly value: unknown } | { readonly read: L2Read };
@@ -34,21 +34,30 @@ function isEntry(parsed: unknown): parsed is L1Entry {
  * invalidation wins). Anything else (nothing there, stale in grace, a tag in doubt, an error, an entry that does
  * not parse) is handed back for BentoCache to decide, without a second round trip when passed on as prefetched.
  */
-export async function readThrough(
+export function readThrough(
   view: EngineView,
   key: string,
   fillTtl: number | undefined,
-): Promise<ReadThrough> {
+): Promise<ReadThrough> | ReadThrough {
   const l2 = view.l2;
   if (l2 === undefined) return { read: { raw: undefined } };
   const fill = view.l1.beginFill(key);
-  let raw: string | undefined;
-  try {
-    raw = (await l2.read(l2ItemKey(view.prefix, key))) ?? undefined;
-  } catch (error) {
-    view.l1.abandonFill(fill);
-    return { read: { error } };
-  }
+  // `.then` rather than an async function: one promise and one hop less on every L2 hit.
+  return l2.read(l2ItemKey(view.prefix, key)).then(
+    (raw) => settle(view, fill, raw ?? undefined, fillTtl),
+    (error: unknown) => {
+      view.l1.abandonFill(fill);
+      return { read: { error } };
+    },
+  );
+}
+
+function settle(
+  view: EngineView,
+  fill: L1Fill,
+  raw: string | undefined,
+  fillTtl: number | undefined,
+): ReadThrough {
   let entry: unknown;
   try {
     entry = raw === undefined ? undefined : JSON.parse(raw);
