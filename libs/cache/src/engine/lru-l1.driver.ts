@@ -80,7 +80,10 @@ export class LruL1Driver implements L1CacheDriver {
    * the key, `L1_ASK_ENGINE` if it holds an entry only BentoCache can judge (stale in grace, or a tag in doubt).
    */
   peek(key: string): unknown {
-    const entry = this.lru.get(this.itemKeys.get(key));
+    // The root's key is the caller's own string (see cache-keys.ts), without a call through `itemKeys`.
+    const itemKey =
+      this.start === undefined ? (key.charCodeAt(0) === 1 ? l1RootKey(key) : key) : this.itemKeys.get(key);
+    const entry = this.lru.get(itemKey);
     if (entry === undefined) return L1_MISS;
     return this.servable(entry) ? entry.value : L1_ASK_ENGINE;
   }
