@@ -16,10 +16,12 @@ import { randomPrefix } from './membership-nodes.js';
 export interface CacheTurn {
   readonly contestant: Contestant;
   readonly redisUrl: string;
-  /** L1 reads per timed batch, and batches. */
+  /** L1 reads per timed batch. */
   readonly l1Reads: number;
-  /** L2 reads (one in flight at a time). */
+  /** L2 reads per timed batch (one in flight at a time). */
   readonly l2Reads: number;
+  /** Timed batches of each (ops/s is the best batch: the one least disturbed by other work on the machine). */
+  readonly batches: number;
   /** Invalidations sent to the listener process, one at a time. */
   readonly invalidations: number;
 }
@@ -28,18 +30,53 @@ const LISTENER = resolve(import.meta.dirname, '../fixtures/cache-listener.js');
 const VALUE = { name: 'checkout', enabled: true, version: 42, rollout: [10, 20, 50] };
 const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
 
+/**
+ * Keys held in L1 (and in the bare LRU): both sides read the same `KEY_COUNT` keys in turn for L1 hits, and
+ * `KEY_COUNT + 1` keys in turn for L2 hits — with an LRU of `KEY_COUNT` entries, each of those reads misses L1.
+ */
+export const KEY_COUNT = 100;
+const KEYS = Array.from({ length: KEY_COUNT + 1 }, (_, i) => `key-${i}`);
+
+/** L1 reads timed together for one latency sample (one read is too short to time alone). */
+const L1_CHUNK = 1000;
+
 @Module({})
 class CacheBenchModule {}
 
-/** Ops/s of `read` run `count` times in a row, each awaited (the best of 3 batches). */
-async function opsPerSecond(count: number, read: () => unknown): Promise<number> {
+/** Ops/s and per-read latencies (µs) of `read(i)` run in batches of reads in a row, each awaited. */
+interface ReadTiming {
+  /** The best batch. */
+  readonly opsPerSecond: number;
+  /** µs per read: of each read, or the mean of each chunk of `chunk` reads. */
+  readonly latenciesUs: number[];
+}
+
+/**
+ * Times `read(i)` for `i` = 0 … `count` − 1, `batches` times, each read awaited (the same loop for both sides).
+ * With `chunk` > 1 a latency sample is the mean of `chunk` reads in a row.
+ */
+async function timeReads(
+  count: number,
+  batches: number,
+  chunk: number,
+  read: (i: number) => unknown,
+): Promise<ReadTiming> {
   let best = 0;
-  for (let batch = 0; batch < 3; batch++) {
+  const latenciesUs: number[] = [];
+  for (let batch = 0; batch < batches; batch++) {
     const began = performance.now();
-    for (let i = 0; i < count; i++) await read();
+    let chunkBegan = began;
+    for (let i = 0; i < count; i++) {
+      await read(i);
+      if ((i + 1) % chunk === 0) {
+        const now = performance.now();
+        latenciesUs.push(((now - chunkBegan) * 1000) / chunk);
+        chunkBegan = now;
+      }
+    }
     best = Math.max(best, count / ((performance.now() - began) / 1000));
   }
-  return best;
+  return { opsPerSecond: best, latenciesUs };
 }
 
 async function startListener(mode: Contestant, redisUrl: string, prefix: string, scope: Scope) {
@@ -79,15 +116,19 @@ export async function cacheTurn(turn: CacheTurn, scope: Scope): Promise<MetricSa
   const prefix = randomPrefix();
   const listener = await startListener(turn.contestant, turn.redisUrl, prefix, scope);
   const propagation: number[] = [];
-  let l1: number;
-  let l2: number;
+  const l2Keys = KEY_COUNT + 1;
+  let l1: ReadTiming;
+  let l2: ReadTiming;
   if (turn.contestant === 'raw') {
-    const lru = new LRUCache<string, object>({ max: 10_000 });
-    lru.set('k', VALUE);
-    l1 = await opsPerSecond(turn.l1Reads, () => lru.get('k'));
+    const lru = new LRUCache<string, object>({ max: KEY_COUNT });
+    for (const key of KEYS.slice(0, KEY_COUNT)) lru.set(key, VALUE);
+    l1 = await timeReads(turn.l1Reads, turn.batches, L1_CHUNK, (i) => lru.get(KEYS[i % KEY_COUNT]));
     const redis = new Redis(turn.redisUrl);
-    await redis.set(`${prefix}:k`, JSON.stringify(VALUE));
-    l2 = await opsPerSecond(turn.l2Reads, async () => JSON.parse((await redis.get(`${prefix}:k`)) as string));
+    const redisKeys = KEYS.map((key) => `${prefix}:${key}`);
+    for (const key of redisKeys) await redis.set(key, JSON.stringify(VALUE));
+    l2 = await timeReads(turn.l2Reads, turn.batches, 1, async (i) =>
+      JSON.parse((await redis.get(redisKeys[i % l2Keys])) as string),
+    );
     for (let i = 0; i < turn.invalidations; i++) {
       const key = `k${i}`;
       const sent = nowUs();
@@ -106,19 +147,18 @@ export async function cacheTurn(turn: CacheTurn, scope: Scope): Promise<MetricSa
             nodeId: `cache-bench-${process.pid}`,
             metricsRegistry: new Registry(),
           }),
-          CacheModule.forRoot({ provider: 'redis', cacheManager: false, maxEntries: 1 }),
+          CacheModule.forRoot({ provider: 'redis', cacheManager: false, maxEntries: KEY_COUNT }),
         ],
       },
       { logger: ['error', 'warn'] },
     );
     try {
       const cache = app.get(CacheService);
-      await cache.set('k', VALUE);
-      l1 = await opsPerSecond(turn.l1Reads, () => cache.get('k'));
-      // maxEntries 1 and two keys read in turn: every read misses L1 and hits L2.
-      await cache.set('other', VALUE);
-      let reads = 0;
-      l2 = await opsPerSecond(turn.l2Reads, () => cache.get(reads++ % 2 === 0 ? 'k' : 'other'));
+      for (const key of KEYS.slice(0, KEY_COUNT)) await cache.set(key, VALUE);
+      l1 = await timeReads(turn.l1Reads, turn.batches, L1_CHUNK, (i) => cache.get(KEYS[i % KEY_COUNT]));
+      // One key more than L1 holds, read in turn: every read misses L1 and hits L2.
+      await cache.set(KEYS[KEY_COUNT], VALUE);
+      l2 = await timeReads(turn.l2Reads, turn.batches, 1, (i) => cache.get(KEYS[i % l2Keys]));
       for (let i = 0; i < turn.invalidations; i++) {
         const key = `k${i}`;
         const sent = nowUs();
@@ -131,8 +171,12 @@ export async function cacheTurn(turn: CacheTurn, scope: Scope): Promise<MetricSa
   }
   listener.child.kill('SIGTERM');
   return {
-    l1_ops: [l1],
-    l2_ops: [l2],
+    l1_ops: [l1.opsPerSecond],
+    l2_ops: [l2.opsPerSecond],
+    l1_us: l1.latenciesUs,
+    l2_us: l2.latenciesUs,
+    l1_p99_us: [percentile(l1.latenciesUs, 99)],
+    l2_p99_us: [percentile(l2.latenciesUs, 99)],
     propagation_us: propagation,
     propagation_p50_us: [percentile(propagation, 50)],
     propagation_p99_us: [percentile(propagation, 99)],

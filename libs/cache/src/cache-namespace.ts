@@ -1,7 +1,7 @@
 import { errors as bentoErrors } from 'bentocache';
 import type { GetSetFactoryContext } from 'bentocache/types';
 import type { CacheConfig } from './cache-config.js';
-import type { CacheMetrics } from './cache.metrics.js';
+import type { CacheMetrics, HotCounter } from './cache.metrics.js';
 import type {
   CacheEntryOptions,
   CacheFactory,
@@ -13,8 +13,9 @@ import type {
 import type { EngineView } from './engine/cache-engine.js';
 import { l2ItemKey } from './engine/cache-keys.js';
 import type { FenceRegistry } from './engine/fence-registry.js';
-import { lookupProbes, type LookupProbe } from './engine/lookup-probe.js';
-import { L1_MISS } from './engine/lru-l1.driver.js';
+import { lookupProbes, type L2Read, type LookupProbe } from './engine/lookup-probe.js';
+import { L1_ASK_ENGINE, L1_MISS } from './engine/lru-l1.driver.js';
+import { l1FillTtl, readThrough } from './engine/read-through.js';
 import { CacheFactoryTimeoutError } from './errors/cache-factory-timeout.error.js';
 import { InvalidCacheKeyError } from './errors/invalid-cache-key.error.js';
 import type { CacheOutbox } from './outbox/cache-outbox.js';
@@ -57,9 +58,9 @@ export interface CacheParts {
  * A cache is never a source of truth: a value may always be missing.
  */
 export class CacheNamespace<V = unknown> {
-  private readonly l1Hit: { inc(): void };
-  private readonly l2Hit: { inc(): void };
-  private readonly miss: { inc(): void };
+  private readonly l1Hit: HotCounter;
+  private readonly l2Hit: HotCounter;
+  private readonly miss: HotCounter;
   private readonly factoryOk: { inc(): void };
   private readonly factoryFailed: { inc(): void };
 
@@ -70,9 +71,10 @@ export class CacheNamespace<V = unknown> {
     readonly name: string | undefined,
   ) {
     const cache = parts.config.namespace;
-    this.l1Hit = parts.metrics.hits.labels({ cache, tier: 'l1' });
-    this.l2Hit = parts.metrics.hits.labels({ cache, tier: 'l2' });
-    this.miss = parts.metrics.misses.labels({ cache });
+    const { metrics } = parts;
+    this.l1Hit = metrics.hot(metrics.hits, { cache, tier: 'l1' });
+    this.l2Hit = metrics.hot(metrics.hits, { cache, tier: 'l2' });
+    this.miss = metrics.hot(metrics.misses, { cache });
     this.factoryOk = parts.metrics.factoryCalls.labels({ cache, outcome: 'ok' });
     this.factoryFailed = parts.metrics.factoryCalls.labels({ cache, outcome: 'error' });
   }
@@ -84,11 +86,20 @@ export class CacheNamespace<V = unknown> {
    */
   async getOrSet<T extends V>(key: string, factory: CacheFactory<T>, options?: GetOrSetOptions): Promise<T> {
     const hit = this.view.l1.peek(checkKey(key));
-    if (hit !== L1_MISS) {
+    if (hit !== L1_MISS && hit !== L1_ASK_ENGINE) {
       this.l1Hit.inc();
       return hit as T;
     }
-    return (await this.load(key, factory, options ?? {})).value;
+    let failed: L2Read | undefined;
+    if (hit === L1_MISS && this.view.l2) {
+      const found = await readThrough(this.view, key, l1FillTtl(this.parts.config, options ?? {}));
+      if ('value' in found) {
+        this.l2Hit.inc();
+        return found.value as T;
+      }
+      failed = 'error' in found.read ? found.read : undefined;
+    }
+    return (await this.load(key, factory, options ?? {}, failed)).value;
   }
 
   /** Like `getOrSet`, and says which tier served the value (`l1`, `l2` or `origin`). */
@@ -98,21 +109,39 @@ export class CacheNamespace<V = unknown> {
     options: GetOrSetOptions = {},
   ): Promise<CacheResult<T>> {
     const hit = this.view.l1.peek(checkKey(key));
-    if (hit !== L1_MISS) {
+    if (hit !== L1_MISS && hit !== L1_ASK_ENGINE) {
       this.l1Hit.inc();
       return { value: hit as T, servedFrom: 'l1' };
     }
-    return this.load(key, factory, options);
+    let failed: L2Read | undefined;
+    if (hit === L1_MISS && this.view.l2) {
+      const found = await readThrough(this.view, key, l1FillTtl(this.parts.config, options));
+      if ('value' in found) {
+        this.l2Hit.inc();
+        return { value: found.value as T, servedFrom: 'l2' };
+      }
+      failed = 'error' in found.read ? found.read : undefined;
+    }
+    return this.load(key, factory, options, failed);
   }
 
   /** The cached value, or `undefined`. A stale value in grace counts as found. */
   async get<T extends V>(key: string): Promise<T | undefined> {
     const hit = this.view.l1.peek(checkKey(key));
-    if (hit !== L1_MISS) {
+    if (hit !== L1_MISS && hit !== L1_ASK_ENGINE) {
       this.l1Hit.inc();
       return hit as T;
     }
-    const probe = this.probe(key);
+    let prefetched: L2Read | undefined;
+    if (hit === L1_MISS && this.view.l2) {
+      const found = await readThrough(this.view, key, l1FillTtl(this.parts.config, {}));
+      if ('value' in found) {
+        this.l2Hit.inc();
+        return found.value as T;
+      }
+      prefetched = found.read;
+    }
+    const probe = this.probe(key, prefetched);
     const value = await lookupProbes.run(probe, () =>
       this.view.bento.get<T | typeof MISSING>({ key, defaultValue: MISSING }),
     );
@@ -162,8 +191,8 @@ export class CacheNamespace<V = unknown> {
     this.parts.metrics.invalidationsSent.inc({ cache: this.parts.config.namespace, via });
   }
 
-  private probe(key: string): LookupProbe {
-    return { l2Key: this.view.l2 ? l2ItemKey(this.view.prefix, key) : '', l2Hit: false };
+  private probe(key: string, prefetched?: L2Read): LookupProbe {
+    return { l2Key: this.view.l2 ? l2ItemKey(this.view.prefix, key) : '', l2Hit: false, prefetched };
   }
 
   private entryOptions(options: CacheEntryOptions): {
@@ -178,13 +207,19 @@ export class CacheNamespace<V = unknown> {
     };
   }
 
+  /**
+   * A lookup through BentoCache. `failed`: the fast path's L2 read failed (BentoCache's own read then fails at once
+   * instead of waiting for Redis again). A miss is not passed on: BentoCache reads L2 again under its lock, after
+   * any concurrent load of the key in this process, which is what keeps that load single.
+   */
   private async load<T>(
     key: string,
     factory: CacheFactory<T>,
     options: GetOrSetOptions,
+    failed?: L2Read,
   ): Promise<CacheResult<T>> {
     const flight = (options.singleFlight ?? true) ? this.parts.singleFlight : undefined;
-    const probe = this.probe(key);
+    const probe = this.probe(key, failed);
     const call: FlightCall = {};
     let called = false;
     const run = async (context: GetSetFactoryContext): Promise<T> => {

@@ -1,8 +1,44 @@
 import { registeredMetric as metric } from '@shoal/cluster/internal';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type LabelValues, type Registry } from 'prom-client';
+
+/**
+ * A count kept on a hot path (a cache hit): a plain number, added to its Prometheus counter when the counter is
+ * collected (scraped or read), instead of a label lookup and hashing per increment.
+ */
+export class HotCounter {
+  count = 0;
+
+  inc(): void {
+    this.count++;
+  }
+}
+
+/** Hot counts not yet added to each counter, with their labels. */
+const pendingCounts = new WeakMap<Counter, { labels: LabelValues<string>; hot: HotCounter }[]>();
+
+function addPendingCounts(counter: Counter): void {
+  for (const { labels, hot } of pendingCounts.get(counter) ?? []) {
+    if (hot.count === 0) continue;
+    counter.inc(labels, hot.count);
+    hot.count = 0;
+  }
+}
 
 function counter(registry: Registry, name: string, help: string, labelNames: string[]): Counter {
-  return metric(registry, name, () => new Counter({ name, help, labelNames, registers: [registry] }));
+  return metric(
+    registry,
+    name,
+    () =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        collect(this: Counter) {
+          addPendingCounts(this);
+        },
+      }),
+  );
 }
 
 /** Prometheus metrics of the cache, registered once per registry (several nodes in one process share them). */
@@ -57,5 +93,14 @@ export class CacheMetrics {
       'Times the invalidation bus reconnected (each clears this node\u2019s L1)',
       ['cache', 'bus'],
     );
+  }
+
+  /** A hot-path count of `counter` (one of the above) with these labels. */
+  hot(counter: Counter, labels: LabelValues<string>): HotCounter {
+    const hot = new HotCounter();
+    let pending = pendingCounts.get(counter);
+    if (!pending) pendingCounts.set(counter, (pending = []));
+    pending.push({ labels, hot });
+    return hot;
   }
 }

@@ -13,7 +13,7 @@ import { PostgresBusTransport } from '../bus/postgres-bus.transport.js';
 import { RedisBusTransport } from '../bus/redis-bus.transport.js';
 import { bentoLogger } from './bento-logger.js';
 import { FenceRegistry } from './fence-registry.js';
-import { LruL1Driver, type L1Entry } from './lru-l1.driver.js';
+import { BENTO_TAG_KEY_PREFIX, L1Store, LruL1Driver, type L1Entry } from './lru-l1.driver.js';
 import { RedisL2Driver } from './redis-l2.driver.js';
 
 /** BentoCache's cache object (one per namespace view). */
@@ -28,8 +28,7 @@ export interface EngineView {
   readonly prefix: string;
 }
 
-/** BentoCache 1.6's key of a tag's invalidation time, and how long it keeps it (the version is pinned). */
-const BENTO_TAG_KEY_PREFIX = '___bc:t:';
+/** How long BentoCache 1.6 keeps a tag's invalidation time (the version is pinned). */
 const TAG_ENTRY_TTL = 10 * 24 * 60 * 60 * 1000;
 
 /** Postgres NOTIFY channel names are identifiers of at most 63 bytes. */
@@ -56,6 +55,7 @@ export class CacheEngine {
   private readonly bento: BentoCache<{ cache: ReturnType<typeof bentostore> }>;
   private readonly views = new Map<string, EngineView>();
   private readonly l1: LruL1Driver;
+  private readonly l1Store: L1Store;
   private readonly l2?: RedisL2Driver;
 
   constructor(
@@ -66,7 +66,8 @@ export class CacheEngine {
   ) {
     this.prefix = `${cluster.prefix}:cache:${config.namespace}`;
     this.lru = new LRUCache<string, L1Entry>({ max: config.maxEntries, ttlAutopurge: false });
-    this.l1 = new LruL1Driver(this.lru, this.prefix);
+    this.l1Store = new L1Store(this.lru);
+    this.l1 = new LruL1Driver(this.l1Store);
     const store = bentostore().useL1Layer({ options: { serialize: true }, factory: () => this.l1 });
     if (config.provider === 'redis') {
       this.l2 = new RedisL2Driver(
@@ -130,7 +131,7 @@ export class CacheEngine {
 
   /** Drops every entry of this node's L1 (all namespaces). */
   clearL1(): void {
-    this.lru.clear();
+    this.l1Store.clear();
   }
 
   async close(): Promise<void> {

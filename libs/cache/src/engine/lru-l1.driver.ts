@@ -1,6 +1,8 @@
 import type { L1CacheDriver } from 'bentocache/types';
 import type { LRUCache } from 'lru-cache';
-import { l1ItemKey } from './cache-keys.js';
+import { l1NamespaceStart, l1RootKey } from './cache-keys.js';
+import { coarseNow } from './coarse-clock.js';
+import { KeyMemo } from './key-memo.js';
 
 /**
  * An entry as BentoCache 1.6 keeps it in an unserialized L1 (the version is pinned: the contract suite fails if
@@ -13,12 +15,37 @@ export interface L1Entry {
   readonly tags?: readonly string[];
 }
 
-/** What a lookup that found nothing usable returns (`undefined` cannot be cached, but is a legal miss value). */
+/** What a lookup of a key L1 does not hold returns (`undefined` cannot be cached, but is a legal miss value). */
 export const L1_MISS: unique symbol = Symbol('shoal:l1-miss');
 
+/** What a lookup returns when L1 holds the key but only BentoCache can tell whether it may be served. */
+export const L1_ASK_ENGINE: unique symbol = Symbol('shoal:l1-ask-engine');
+
+/** BentoCache 1.6's key of a tag's invalidation time (the version is pinned). */
+export const BENTO_TAG_KEY_PREFIX = '___bc:t:';
+
+/** An L2 read in flight whose result may fill L1 (see `LruL1Driver.fill`). */
+export interface L1Fill {
+  readonly itemKey: string;
+}
+
+/** The L1 shared by every namespace of one cache: the LRU, and the L2 reads in flight that may fill it. */
+export class L1Store {
+  /** By item key; a write or delete of the key (or a clear) voids the fill. */
+  readonly fills = new Map<string, L1Fill>();
+
+  constructor(readonly lru: LRUCache<string, L1Entry>) {}
+
+  /** Drops every entry of every namespace, and voids every fill in flight. */
+  clear(): void {
+    this.lru.clear();
+    this.fills.clear();
+  }
+}
+
 /**
- * BentoCache's L1 on an LRU that Shoal owns, so Shoal can read fresh, untagged entries without going through
- * BentoCache (the L1 fast path: a map lookup) and clear everything at once after a bus outage.
+ * BentoCache's L1 on an LRU that Shoal owns, so Shoal can serve hits without going through BentoCache (the fast
+ * paths: a map lookup and a freshness check) and clear everything at once after a bus outage.
  *
  * BentoCache talks to this driver in serialized JSON (its unserialized L1 mode is not usable in 1.6: namespaces
  * fall back to serializing, and values promoted from L2 arrive serialized anyway). Entries are parsed once when
@@ -27,27 +54,92 @@ export const L1_MISS: unique symbol = Symbol('shoal:l1-miss');
  */
 export class LruL1Driver implements L1CacheDriver {
   readonly type = 'l1' as const;
+  private readonly lru: LRUCache<string, L1Entry>;
+  /** L1 keys by key (see cache-keys.ts); in a namespace, memoized so a hit does not build and hash a new string. */
+  private readonly itemKeys: { get(key: string): string };
+  /** Tag entries' L1 keys by tag. */
+  private readonly tagKeys: KeyMemo;
 
+  /** `start`: the start of this namespace's L1 keys; undefined for the root (every key of this cache). */
   constructor(
-    private readonly lru: LRUCache<string, L1Entry>,
-    private readonly prefix: string,
-  ) {}
-
-  namespace(namespace: string): LruL1Driver {
-    return new LruL1Driver(this.lru, `${this.prefix}:${namespace}`);
+    private readonly store: L1Store,
+    private readonly start?: string,
+  ) {
+    this.lru = store.lru;
+    const bound = Math.max(1024, this.lru.max);
+    this.itemKeys = start === undefined ? { get: l1RootKey } : new KeyMemo(bound, (key) => `${start}${key}`);
+    this.tagKeys = new KeyMemo(bound, (tag) => this.itemKeys.get(`${BENTO_TAG_KEY_PREFIX}${tag}`));
   }
 
-  /** The fast path: the value if the entry is fresh and carries no tag (tags need BentoCache's check). */
+  namespace(namespace: string): LruL1Driver {
+    return new LruL1Driver(this.store, l1NamespaceStart(namespace));
+  }
+
+  /**
+   * The fast path: the value if the entry may be served as it is (see `servable`), `L1_MISS` if L1 does not hold
+   * the key, `L1_ASK_ENGINE` if it holds an entry only BentoCache can judge (stale in grace, or a tag in doubt).
+   */
   peek(key: string): unknown {
-    const entry = this.lru.get(l1ItemKey(this.prefix, key));
+    // The root's key is the caller's own string (see cache-keys.ts), without a call through `itemKeys`.
+    const itemKey =
+      this.start === undefined ? (key.charCodeAt(0) === 1 ? l1RootKey(key) : key) : this.itemKeys.get(key);
+    const entry = this.lru.get(itemKey);
     if (entry === undefined) return L1_MISS;
-    if (entry.tags !== undefined && entry.tags.length > 0) return L1_MISS;
-    if (entry.logicalExpiration !== undefined && Date.now() >= entry.logicalExpiration) return L1_MISS;
+    return this.servable(entry) ? entry.value : L1_ASK_ENGINE;
+  }
+
+  /**
+   * Whether `entry` may be served now without asking BentoCache: logically fresh, and, if tagged, created after
+   * the last invalidation of each of its tags as this L1 knows it (BentoCache's own check reads the same tag
+   * entries from L1 first). Any doubt (a tag entry missing or stale here) answers `false`: BentoCache decides.
+   */
+  private servable(entry: L1Entry): boolean {
+    if (entry.logicalExpiration !== undefined && coarseNow() >= entry.logicalExpiration) return false;
+    const tags = entry.tags;
+    if (tags === undefined || tags.length === 0) return true;
+    for (const tag of tags) {
+      const invalidatedAt = this.tagTime(tag);
+      if (invalidatedAt === undefined || entry.createdAt <= invalidatedAt) return false;
+    }
+    return true;
+  }
+
+  /** The invalidation time of `tag` if L1 holds it fresh (BentoCache keeps it as a number entry). */
+  private tagTime(tag: string): number | undefined {
+    const entry = this.lru.get(this.tagKeys.get(tag));
+    if (entry === undefined || typeof entry.value !== 'number') return undefined;
+    if (entry.logicalExpiration !== undefined && coarseNow() >= entry.logicalExpiration) return undefined;
     return entry.value;
   }
 
+  /** Starts an L2 read of `key` whose result may fill L1 (with `fill`), unless the key changes here meanwhile. */
+  beginFill(key: string): L1Fill {
+    const fill: L1Fill = { itemKey: this.itemKeys.get(key) };
+    this.store.fills.set(fill.itemKey, fill);
+    return fill;
+  }
+
+  /**
+   * Ends an L2 read: returns the value of `entry` if it may be served, and keeps it in L1 for `ttl` ms unless the
+   * key was written, deleted or cleared in L1 since `beginFill` (an invalidation that arrived while the read was
+   * in flight wins). `undefined` when only BentoCache can judge the entry (nothing is stored then).
+   */
+  fill(fill: L1Fill, entry: L1Entry, ttl: number | undefined): { value: unknown } | undefined {
+    const current = this.store.fills.get(fill.itemKey) === fill;
+    if (current) this.store.fills.delete(fill.itemKey);
+    if (!this.servable(entry)) return undefined;
+    // BentoCache deletes instead of keeping an entry whose TTL is not above 0.
+    if (current && (ttl === undefined || ttl > 0)) this.put(fill.itemKey, entry, ttl);
+    return { value: entry.value };
+  }
+
+  /** Ends an L2 read without filling. */
+  abandonFill(fill: L1Fill): void {
+    if (this.store.fills.get(fill.itemKey) === fill) this.store.fills.delete(fill.itemKey);
+  }
+
   get(key: string): string | undefined {
-    const entry = this.lru.get(l1ItemKey(this.prefix, key));
+    const entry = this.lru.get(this.itemKeys.get(key));
     return entry === undefined ? undefined : JSON.stringify(entry);
   }
 
@@ -58,27 +150,35 @@ export class LruL1Driver implements L1CacheDriver {
   }
 
   set(key: string, value: string, ttl?: number): boolean {
-    const entry = JSON.parse(value) as L1Entry;
-    const itemKey = l1ItemKey(this.prefix, key);
-    if (ttl !== undefined && Number.isFinite(ttl) && ttl > 0)
-      this.lru.set(itemKey, entry, { ttl: Math.ceil(ttl) });
-    else this.lru.set(itemKey, entry);
+    const itemKey = this.itemKeys.get(key);
+    this.store.fills.delete(itemKey);
+    this.put(itemKey, JSON.parse(value) as L1Entry, ttl);
     return true;
   }
 
+  private put(itemKey: string, entry: L1Entry, ttl: number | undefined): void {
+    if (ttl !== undefined && Number.isFinite(ttl) && ttl > 0)
+      this.lru.set(itemKey, entry, { ttl: Math.ceil(ttl) });
+    else this.lru.set(itemKey, entry);
+  }
+
   getRemainingTtl(key: string): number | undefined {
-    const remaining = this.lru.getRemainingTTL(l1ItemKey(this.prefix, key));
+    const remaining = this.lru.getRemainingTTL(this.itemKeys.get(key));
     return Number.isFinite(remaining) && remaining > 0 ? remaining : undefined;
   }
 
-  /** Deletes this namespace's entries (everything under the cache's own prefix when not namespaced). */
+  /** Deletes this namespace's entries (every entry of the cache, every namespace included, for the root). */
   clear(): void {
-    const start = `${this.prefix}:`;
+    const start = this.start;
+    if (start === undefined) return this.store.clear();
+    for (const key of this.store.fills.keys()) if (key.startsWith(start)) this.store.fills.delete(key);
     for (const key of this.lru.keys()) if (key.startsWith(start)) this.lru.delete(key);
   }
 
   delete(key: string): boolean {
-    return this.lru.delete(l1ItemKey(this.prefix, key));
+    const itemKey = this.itemKeys.get(key);
+    this.store.fills.delete(itemKey);
+    return this.lru.delete(itemKey);
   }
 
   deleteMany(keys: string[]): boolean {

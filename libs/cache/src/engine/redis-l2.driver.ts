@@ -1,10 +1,11 @@
 import { Cluster } from 'ioredis';
 import { type RedisClient } from '@shoal/cluster';
-import { RedisScript, withTimeout } from '@shoal/cluster/internal';
+import { RedisScript } from '@shoal/cluster/internal';
 import type { L2CacheDriver } from 'bentocache/types';
 import { l2FenceKey, l2ItemKey } from './cache-keys.js';
 import type { FenceRegistry } from './fence-registry.js';
-import { markL2Read } from './lookup-probe.js';
+import { DeadlineSweep } from './deadline-sweep.js';
+import { markL2Read, takePrefetched } from './lookup-probe.js';
 
 /**
  * KEYS: value, fence. ARGV: value, ttl ms ('' = none), token, fence ttl ms.
@@ -29,8 +30,10 @@ const FENCE_TTL_MS = 10 * 60_000;
  */
 const L2_TIMEOUT_MS = 1000;
 
+const l2Deadlines = new DeadlineSweep(L2_TIMEOUT_MS);
+
 function bounded<T>(operation: Promise<T>, what: string): Promise<T> {
-  return withTimeout(operation, L2_TIMEOUT_MS, `cache L2 ${what}`);
+  return l2Deadlines.bound(operation, `cache L2 ${what}`);
 }
 
 /**
@@ -53,10 +56,17 @@ export class RedisL2Driver implements L2CacheDriver {
 
   async get(key: string): Promise<string | undefined> {
     const itemKey = l2ItemKey(this.prefix, key);
-    const value = await bounded(this.redis.get(itemKey), 'GET');
-    if (value === null) return undefined;
+    const prefetched = takePrefetched(itemKey);
+    if (prefetched !== undefined && 'error' in prefetched) throw prefetched.error;
+    const value = prefetched !== undefined ? prefetched.raw : await this.read(itemKey);
+    if (value === undefined || value === null) return undefined;
     markL2Read(itemKey);
     return value;
+  }
+
+  /** One bounded `GET` of an item key, as stored (BentoCache's serialized entry); `null` when absent. */
+  read(itemKey: string): Promise<string | null> {
+    return bounded(this.redis.get(itemKey), 'GET');
   }
 
   async pull(key: string): Promise<string | undefined> {
