@@ -9,6 +9,7 @@ import { ClusterService } from '@shoal/cluster';
 import { throwError, type Observable } from 'rxjs';
 import type { MessageFrame, ReplyFrame, TransportRefusal } from '../bus/frames.js';
 import { MessagingBus } from '../bus/messaging-bus.js';
+import { EntityLifecycle } from '../entities/entity-lifecycle.js';
 import { shardLeaseName } from '../entities/shard-of.js';
 import { ShardHost } from '../entities/shard-host.js';
 import type { ShardEntry } from '../entities/shard-streams.js';
@@ -34,11 +35,14 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
   override transportId = SHOAL_TRANSPORT;
   private inFlight = 0;
   private listening = false;
+  /** Handlers found by pattern (Nest's lookup parses the pattern as JSON each time). */
+  private readonly handlers = new Map<string, MessageHandler>();
 
   constructor(
     private readonly bus: MessagingBus,
     private readonly registry: HandlerRegistry,
     private readonly shards: ShardHost,
+    private readonly lifecycle: EntityLifecycle,
     private readonly cluster: ClusterService,
     private readonly metrics: MessagingMetrics,
     @Inject(MESSAGING_CONFIG) private readonly config: MessagingConfig,
@@ -80,8 +84,17 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
     this.bus.serve(undefined);
   }
 
+  private handlerFor(pattern: string): MessageHandler | null {
+    let handler = this.handlers.get(pattern) ?? null;
+    if (!handler) {
+      handler = this.getHandlerByPattern(pattern);
+      if (handler) this.handlers.set(pattern, handler);
+    }
+    return handler;
+  }
+
   private onFrame(frame: MessageFrame): void {
-    const handler = this.getHandlerByPattern(frame.pattern);
+    const handler = this.handlerFor(frame.pattern);
     const ctx = new ShoalContext([frame.pattern, this.info(frame)]);
     if (frame.t === 'evt') {
       if (!handler) return this.logger.error(`no event handler for "${frame.pattern}"`);
@@ -128,7 +141,7 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
           return throwError(() => error);
         }
       },
-      async (packet: WritePacket) => {
+      (packet: WritePacket) => {
         if (packet.err !== undefined) failed = true;
         const reply: ReplyFrame = {
           t: 'res',
@@ -138,19 +151,32 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
           err: packet.err,
           disposed: packet.isDisposed,
         };
-        try {
-          await this.bus.send(frame.from, reply);
-        } finally {
-          if (packet.isDisposed) {
-            this.metrics.handled.inc({ kind, outcome: failed ? 'error' : 'ok' });
-            done();
-          }
+        // Written in order on the pipelined connection; the message is done once its last packet is queued, so
+        // an entity's acknowledgement leaves in the same write as its answer.
+        this.bus
+          .send(frame.from, reply)
+          .catch((error: unknown) =>
+            this.logger.warn(`reply to ${frame.from} lost: ${describeError(error)}`),
+          );
+        if (packet.isDisposed) {
+          this.metrics.handled.inc({ kind, outcome: failed ? 'error' : 'ok' });
+          done();
         }
       },
     );
   }
 
-  private runEntity(entry: ShardEntry, worker: ShardWorker): Promise<void> {
+  private async runEntity(entry: ShardEntry, worker: ShardWorker): Promise<void> {
+    const frame = entry.envelope;
+    const firstMessage = await this.lifecycle.begin(frame.type, frame.key, worker.shard);
+    try {
+      await this.handleEntity(entry, worker, firstMessage);
+    } finally {
+      this.lifecycle.end(frame.type, frame.key);
+    }
+  }
+
+  private handleEntity(entry: ShardEntry, worker: ShardWorker, firstMessage: boolean): Promise<void> {
     const frame = entry.envelope;
     const entity: EntityInfo = {
       type: frame.type,
@@ -159,9 +185,10 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
       token: worker.token,
       resource: shardLeaseName(worker.shard),
       signal: worker.signal,
+      firstMessage,
     };
     const ctx = new ShoalContext([frame.pattern, this.info(frame, entity)]);
-    const handler = this.getHandlerByPattern(frame.pattern);
+    const handler = this.handlerFor(frame.pattern);
     if (!handler) {
       this.logger.error(`no handler for entity message "${frame.pattern}" (acknowledged without handling)`);
       if (frame.t === 'req')
