@@ -42,7 +42,7 @@ export class ShoalClient extends ClientProxy implements OnApplicationShutdown {
   ) {
     super();
     this.pending = new PendingRequests(metrics);
-    this.streams = new ShardStreams(bus.pipeline, bus.keys, config.maxShardBacklog);
+    this.streams = new ShardStreams(bus.commands, bus.keys, config.maxShardBacklog);
     bus.receiveReplies((frame) => this.pending.reply(frame));
     this.membership = cluster.events$.subscribe((event) => {
       if (event.type === 'left') this.pending.nodeLeft(event.member.id);

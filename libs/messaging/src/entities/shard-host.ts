@@ -55,7 +55,7 @@ export class ShardHost {
     private readonly releases: LeaseReleases,
     private readonly lifecycle: EntityLifecycle,
   ) {
-    this.streams = new ShardStreams(bus.pipeline, bus.keys, config.maxShardBacklog);
+    this.streams = new ShardStreams(bus.commands, bus.keys, config.maxShardBacklog);
     this.shardLeases = new BatchingLeaseStore(leases);
     this.reader = new ShardReader(bus.commands, this.streams, config.shardBatch, () => this.workers.values());
   }

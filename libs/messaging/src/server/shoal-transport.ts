@@ -151,8 +151,8 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
           err: packet.err,
           disposed: packet.isDisposed,
         };
-        // Written in order on the pipelined connection; the message is done once its last packet is queued, so
-        // an entity's acknowledgement leaves in the same write as its answer.
+        // Packets leave in order (the bus batches them per event-loop turn): the message is done once its last
+        // packet is queued, without waiting for Redis, so the next one starts at once.
         this.bus
           .send(frame.from, reply)
           .catch((error: unknown) =>
