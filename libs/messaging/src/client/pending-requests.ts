@@ -127,7 +127,7 @@ export class PendingRequests {
 
   private finish(id: string, entry: Entry, outcome: string): void {
     this.forget(id, entry);
-    this.metrics.rtt.observe({ outcome }, (performance.now() - entry.startedAt) / 1000);
+    this.metrics.observeRtt(outcome, (performance.now() - entry.startedAt) / 1000);
   }
 
   private forget(id: string, entry: Entry): void {

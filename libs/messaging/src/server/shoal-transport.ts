@@ -99,15 +99,15 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
     if (frame.t === 'evt') {
       if (!handler) return this.logger.error(`no event handler for "${frame.pattern}"`);
       if (this.inFlight >= this.config.maxInFlight) {
-        this.metrics.handled.inc({ kind: 'event', outcome: 'busy' });
+        this.metrics.countHandled('event', 'busy');
         return;
       }
       this.inFlight += 1;
       void runEventHandler(handler, frame.data, ctx)
         .then(
-          () => this.metrics.handled.inc({ kind: 'event', outcome: 'ok' }),
+          () => this.metrics.countHandled('event', 'ok'),
           (error: unknown) => {
-            this.metrics.handled.inc({ kind: 'event', outcome: 'error' });
+            this.metrics.countHandled('event', 'error');
             this.logger.error(`event handler of "${frame.pattern}" failed: ${describeError(error)}`);
           },
         )
@@ -116,7 +116,7 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
     }
     if (!handler) return this.refuse(frame, { code: 'no-handler', message: 'no handler on this node' });
     if (this.inFlight >= this.config.maxInFlight) {
-      this.metrics.handled.inc({ kind: 'request', outcome: 'busy' });
+      this.metrics.countHandled('request', 'busy');
       return this.refuse(frame, {
         code: 'busy',
         message: `${this.config.maxInFlight} messages in flight on node ${this.cluster.self.id} (maxInFlight)`,
@@ -159,7 +159,7 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
             this.logger.warn(`reply to ${frame.from} lost: ${describeError(error)}`),
           );
         if (packet.isDisposed) {
-          this.metrics.handled.inc({ kind, outcome: failed ? 'error' : 'ok' });
+          this.metrics.countHandled(kind, failed ? 'error' : 'ok');
           done();
         }
       },
@@ -197,9 +197,9 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
     }
     if (frame.t === 'evt') {
       return runEventHandler(handler, frame.data, ctx).then(
-        () => this.metrics.handled.inc({ kind: 'entity', outcome: 'ok' }),
+        () => this.metrics.countHandled('entity', 'ok'),
         (error: unknown) => {
-          this.metrics.handled.inc({ kind: 'entity', outcome: 'error' });
+          this.metrics.countHandled('entity', 'error');
           this.logger.error(`entity event handler of "${frame.pattern}" failed: ${describeError(error)}`);
         },
       );
