@@ -1,5 +1,4 @@
 import { type RedisClient } from '@shoal/cluster';
-import { Cluster } from 'ioredis';
 import { duplicateConnection } from '@shoal/cluster/internal';
 import type { AcquireResult, LeaseHolder, LeaseRenewal, LeaseStore } from './lease-store.js';
 import {
@@ -58,7 +57,7 @@ export class RedisLeaseStore implements LeaseStore {
   /** One script for all leases; on Redis Cluster (leases in different slots) one script per lease, in parallel. */
   async renewMany(renewals: readonly LeaseRenewal[], owner: string, ttlMs: number): Promise<boolean[]> {
     if (renewals.length === 0) return [];
-    if (this.redis instanceof Cluster) {
+    if (this.redis.isCluster) {
       return Promise.all(renewals.map((r) => this.renew(r.lease, owner, r.token, ttlMs)));
     }
     const keys = renewals.map((r) => this.keys(r.lease)[0]);
