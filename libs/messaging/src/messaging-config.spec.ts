@@ -18,4 +18,19 @@ describe('resolveMessagingConfig', () => {
     );
     expect(() => resolveMessagingConfig({}, { hasRedis: false })).toThrow(/redis/);
   });
+
+  it('keeps the entity types with a passivation time and refuses impossible ones', () => {
+    const config = resolveMessagingConfig(
+      { entities: { cart: { passivateAfterMs: 60_000 }, order: {} } },
+      { hasRedis: true },
+    );
+    expect(config.entities).toEqual({ cart: { passivateAfterMs: 60_000 } });
+    expect(resolveMessagingConfig({}, { hasRedis: true }).entities).toEqual({});
+    expect(() =>
+      resolveMessagingConfig({ entities: { cart: { passivateAfterMs: 0 } } }, { hasRedis: true }),
+    ).toThrow(/passivateAfterMs/);
+    expect(() =>
+      resolveMessagingConfig({ entities: { cart: { after: 5 } as never } }, { hasRedis: true }),
+    ).toThrow(InvalidMessagingOptionsError);
+  });
 });

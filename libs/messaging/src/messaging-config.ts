@@ -13,6 +13,8 @@ export interface MessagingConfig {
   readonly maxShardBacklog: number;
   readonly shardBatch: number;
   readonly registryRefreshInterval: number;
+  /** Entity types with a passivation time. */
+  readonly entities: Readonly<Record<string, { readonly passivateAfterMs: number }>>;
   readonly metricsRegistry?: Registry;
 }
 
@@ -27,6 +29,7 @@ const schema = z.strictObject({
   maxShardBacklog: count.optional(),
   shardBatch: count.max(1000, 'must be at most 1000').optional(),
   registryRefreshInterval: ms.optional(),
+  entities: z.record(z.string().min(1), z.strictObject({ passivateAfterMs: ms.optional() })).optional(),
   metricsRegistry: z.instanceof(Registry).optional(),
 });
 
@@ -48,9 +51,14 @@ export function resolveMessagingConfig(
         'streams are Redis streams)',
     ]);
   }
+  const entities: Record<string, { passivateAfterMs: number }> = {};
+  for (const [type, entity] of Object.entries(parsed.data.entities ?? {})) {
+    if (entity.passivateAfterMs !== undefined) entities[type] = { passivateAfterMs: entity.passivateAfterMs };
+  }
   const config: MessagingConfig = {
     ...MESSAGING_DEFAULTS,
     ...parsed.data,
+    entities,
     metricsRegistry: options.metricsRegistry,
   };
   if (config.shardBatch > config.maxShardBacklog) {

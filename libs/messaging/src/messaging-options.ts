@@ -1,5 +1,11 @@
 import type { Registry } from 'prom-client';
 
+/** Options of one entity type (`MessagingModuleOptions.entities`). */
+export interface EntityTypeOptions {
+  /** Idle time (ms) after which an entity of this type is passivated. */
+  passivateAfterMs?: number;
+}
+
 /** Options of `MessagingModule.forRoot()`. Every duration is in milliseconds. */
 export interface MessagingModuleOptions {
   /** How long a request waits for its answer before failing with `MessageTimeoutError`. Default 5000. */
@@ -19,6 +25,12 @@ export interface MessagingModuleOptions {
   shardBatch?: number;
   /** How often each node re-reads which nodes handle which patterns (it also does on every join/leave). Default 5000. */
   registryRefreshInterval?: number;
+  /**
+   * Per entity type: `passivateAfterMs`, the idle time after which an active entity is passivated (its
+   * `EntityLifecycle.onPassivate` hooks run, so the app drops its state; the next message loads it again).
+   * Types not listed stay active until their shard leaves the node. Default none.
+   */
+  entities?: Readonly<Record<string, EntityTypeOptions>>;
   /** Registry for the messaging metrics. Default: the `ClusterModule` one. */
   metricsRegistry?: Registry;
 }

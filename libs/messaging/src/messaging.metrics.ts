@@ -31,6 +31,33 @@ export class MessagingMetrics {
   /** Shards this node owns now. */
   readonly ownedShards: Gauge;
 
+  /** Label children of the per-message metrics, so a message does not hash its labels again. */
+  private readonly counters = new Map<string, Counter.Internal>();
+  private readonly rtts = new Map<string, Histogram.Internal<string>>();
+
+  /** `routed{route, kind}` + 1 (hot path). */
+  countRouted(route: string, kind: string): void {
+    const key = `r|${route}|${kind}`;
+    let child = this.counters.get(key);
+    if (!child) this.counters.set(key, (child = this.routed.labels(route, kind)));
+    child.inc();
+  }
+
+  /** `handled{kind, outcome}` + 1 (hot path). */
+  countHandled(kind: string, outcome: string): void {
+    const key = `h|${kind}|${outcome}`;
+    let child = this.counters.get(key);
+    if (!child) this.counters.set(key, (child = this.handled.labels(kind, outcome)));
+    child.inc();
+  }
+
+  /** Observes one round trip of `seconds` under `outcome` (hot path). */
+  observeRtt(outcome: string, seconds: number): void {
+    let child = this.rtts.get(outcome);
+    if (!child) this.rtts.set(outcome, (child = this.rtt.labels(outcome)));
+    child.observe(seconds);
+  }
+
   constructor(registry: Registry) {
     this.routed = counter(registry, {
       name: 'shoal_messaging_routed_total',

@@ -3,6 +3,7 @@ import type { CustomStrategy } from '@nestjs/microservices';
 import { ClusterConnections, ClusterMetrics } from '@shoal/cluster';
 import { MessagingBus } from './bus/messaging-bus.js';
 import { ShoalClient } from './client/shoal-client.js';
+import { EntityLifecycle } from './entities/entity-lifecycle.js';
 import { ShardHost } from './entities/shard-host.js';
 import { ShardsService } from './entities/shards.service.js';
 import { resolveMessagingConfig, type MessagingConfig } from './messaging-config.js';
@@ -46,12 +47,13 @@ import { ShoalTransport } from './server/shoal-transport.js';
     },
     MessagingBus,
     HandlerRegistry,
+    EntityLifecycle,
     ShardHost,
     ShoalClient,
     ShoalTransport,
     ShardsService,
   ],
-  exports: [ShoalClient, ShoalTransport, ShardsService, MessagingMetrics, MESSAGING_CONFIG],
+  exports: [ShoalClient, ShoalTransport, ShardsService, EntityLifecycle, MessagingMetrics, MESSAGING_CONFIG],
 })
 export class MessagingModule extends MessagingConfigurableModule {
   /** Every option has a default, so `MessagingModule.forRoot()` is enough. */

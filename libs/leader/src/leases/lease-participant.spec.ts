@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { LeaseLostError } from '../errors/lease-lost.error.js';
+import { BatchingLeaseStore } from './batching-lease-store.js';
 import { LeaseParticipant, type LeaseTiming } from './lease-participant.js';
 import type { LeaseStore } from './lease-store.js';
 import type { LeadershipEvent } from './lease-term.js';
@@ -86,6 +87,32 @@ describe('LeaseParticipant', () => {
     expect(b.holder()).toEqual({ id: 'a', token: 1 });
     expect(events.filter((e) => e.nodeId === 'b')).toEqual([]);
     expect(await new MemoryLeaseStore(hub).holder(LEASE)).toMatchObject({ owner: 'a', token: 1 });
+  });
+
+  it('with alignRenewals, leases acquired at different times renew together, one renewMany per tick', async () => {
+    const store = new MemoryLeaseStore(hub);
+    const batches: number[] = [];
+    const renewMany = store.renewMany.bind(store);
+    store.renewMany = (renewals, owner, ttl) => {
+      batches.push(renewals.length);
+      return renewMany(renewals, owner, ttl);
+    };
+    const batching = new BatchingLeaseStore(store);
+    const aligned = { ...timing, alignRenewals: true };
+    const make = (lease: string) =>
+      new LeaseParticipant(lease, 'a', batching, aligned, (event) => events.push(event));
+    const [x, y] = [make('x'), make('y')];
+    participants.push(x, y);
+    x.start();
+    await tick(100);
+    y.start();
+    await tick(10 * timing.ttl);
+    expect(x.currentTerm()?.token).toBe(1);
+    expect(y.currentTerm()?.token).toBe(1);
+    expect(events.filter((e) => e.type === 'lost')).toEqual([]);
+    // Every renewal after the first grid point carried both leases.
+    expect(batches.length).toBeGreaterThanOrEqual(10);
+    expect(batches.slice(1).every((n) => n === 2)).toBe(true);
   });
 
   it('steps down (expired, signal aborted) before the store lets anyone else in when renewals stop answering', async () => {

@@ -9,6 +9,11 @@ export interface LeaseTiming {
   readonly ttl: number;
   readonly renewInterval: number;
   readonly retryInterval: number;
+  /**
+   * Renew on a grid of `renewInterval` shared by every participant of the process (never later than unaligned):
+   * the renewals of many leases fall together, so a `BatchingLeaseStore` sends them as one.
+   */
+  readonly alignRenewals?: boolean;
 }
 
 interface Term {
@@ -160,7 +165,7 @@ export class LeaseParticipant {
     this.knownHolder = { id: this.nodeId, token };
     this.armDeadline(term);
     this.emit({ type: 'acquired', lease: this.lease, nodeId: this.nodeId, token });
-    this.schedule(() => this.renew(term), this.timing.renewInterval);
+    this.schedule(() => this.renew(term), this.renewDelay());
   }
 
   private async renew(term: Term): Promise<void> {
@@ -177,7 +182,7 @@ export class LeaseParticipant {
       if (ok) {
         term.deadline = this.deadlineFrom(sentAt);
         this.armDeadline(term);
-        this.schedule(() => this.renew(term), this.timing.renewInterval);
+        this.schedule(() => this.renew(term), this.renewDelay());
       } else {
         this.end(term, 'taken');
         this.schedule(() => this.attempt(), 0);
@@ -189,6 +194,13 @@ export class LeaseParticipant {
       );
       this.schedule(() => this.renew(term), Math.min(this.timing.retryInterval, this.timing.renewInterval));
     }
+  }
+
+  /** Time to the next renewal: `renewInterval`, or the next point of the shared grid (which comes no later). */
+  private renewDelay(): number {
+    const interval = this.timing.renewInterval;
+    if (!this.timing.alignRenewals) return interval;
+    return interval - (performance.now() % interval);
   }
 
   /** The store expires the lease `remainingMs` after it handled the request, which is after `sentAt`. */

@@ -78,6 +78,30 @@ export function leaseStoreContract(name: string, makeFixture: () => Promise<Leas
       expect((await b.holder(lease))?.owner).toBe('node-a');
     });
 
+    it('renews many leases in one call, each only for the current owner and token', async () => {
+      const [x, y, z] = [leaseName(), leaseName(), leaseName()];
+      const rx = await a.acquire(x, 'node-a', 1000);
+      const ry = await a.acquire(y, 'node-a', 1000);
+      const rz = await b.acquire(z, 'node-b', 1000);
+      if (!rx.acquired || !ry.acquired || !rz.acquired) throw new Error('expected to acquire');
+      expect(await a.renewMany([], 'node-a', 1000)).toEqual([]);
+      await fixture.elapse(600);
+      const renewed = await a.renewMany(
+        [
+          { lease: x, token: rx.token },
+          { lease: y, token: ry.token + 1 },
+          { lease: z, token: rz.token },
+        ],
+        'node-a',
+        1000,
+      );
+      expect(renewed).toEqual([true, false, false]);
+      await fixture.elapse(600); // 1200 ms after acquisition: only x was renewed
+      expect((await b.holder(x))?.owner).toBe('node-a');
+      expect(await b.holder(y)).toBeNull();
+      expect(await b.holder(z)).toBeNull();
+    });
+
     it('expires on the store clock, then lets another node in with a higher token', async () => {
       const lease = leaseName();
       const first = await a.acquire(lease, 'node-a', 1000);

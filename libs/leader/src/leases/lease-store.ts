@@ -12,6 +12,12 @@ export type AcquireResult =
   | { readonly acquired: true; readonly token: number }
   | { readonly acquired: false; readonly holder: LeaseHolder | null };
 
+/** One term to extend in {@link LeaseStore.renewMany}. */
+export interface LeaseRenewal {
+  readonly lease: string;
+  readonly token: number;
+}
+
 /**
  * Named, TTL-bound leases with fencing tokens. Implementations: Redis, Postgres, memory; one contract suite.
  *
@@ -26,6 +32,12 @@ export interface LeaseStore {
   acquire(lease: string, owner: string, ttlMs: number): Promise<AcquireResult>;
   /** Extends the term by `ttlMs` from now; false when the caller no longer holds it. */
   renew(lease: string, owner: string, token: number, ttlMs: number): Promise<boolean>;
+  /**
+   * `renew` for several leases of one owner in one store operation (one script, one statement): `result[i]` is what
+   * `renew(renewals[i].lease, owner, renewals[i].token, ttlMs)` would have answered, with the same fencing check
+   * for each.
+   */
+  renewMany(renewals: readonly LeaseRenewal[], owner: string, ttlMs: number): Promise<boolean[]>;
   /** Hands the lease back and wakes waiting nodes; false when the caller no longer held it. */
   release(lease: string, owner: string, token: number): Promise<boolean>;
   /** The current holder, or null when the lease is free. */

@@ -1,5 +1,5 @@
 import { MemoryLeaseHub, type MemoryLease } from './memory-lease.hub.js';
-import type { AcquireResult, LeaseHolder, LeaseStore } from './lease-store.js';
+import type { AcquireResult, LeaseHolder, LeaseRenewal, LeaseStore } from './lease-store.js';
 
 /** Leases in this process's memory: for tests and single-process apps. */
 export class MemoryLeaseStore implements LeaseStore {
@@ -26,6 +26,10 @@ export class MemoryLeaseStore implements LeaseStore {
     if (!current || !this.isOwner(current, owner, token) || !this.held(current, now)) return false;
     current.expiresAt = now + ttlMs;
     return true;
+  }
+
+  async renewMany(renewals: readonly LeaseRenewal[], owner: string, ttlMs: number): Promise<boolean[]> {
+    return Promise.all(renewals.map((r) => this.renew(r.lease, owner, r.token, ttlMs)));
   }
 
   async release(lease: string, owner: string, token: number): Promise<boolean> {

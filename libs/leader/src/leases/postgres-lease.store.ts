@@ -1,6 +1,6 @@
 import { ensurePostgresSchema, PostgresListener } from '@shoal/cluster/internal';
 import type { DataSource } from 'typeorm';
-import type { AcquireResult, LeaseHolder, LeaseStore } from './lease-store.js';
+import type { AcquireResult, LeaseHolder, LeaseRenewal, LeaseStore } from './lease-store.js';
 
 interface HolderRow {
   owner: string;
@@ -10,7 +10,7 @@ interface HolderRow {
 
 /**
  * Leases in PostgreSQL: one row per lease in `<prefix>.leases`, expiry computed with `now()`, tokens from a column
- * that only grows, and NOTIFY on release.
+ * that only grows, one UPDATE renewing all of a node's leases, and NOTIFY on release.
  */
 export class PostgresLeaseStore implements LeaseStore {
   private readonly table: string;
@@ -58,6 +58,19 @@ export class PostgresLeaseStore implements LeaseStore {
       [lease, owner, token, ttlMs],
     )) as [unknown[], number];
     return rows.length === 1;
+  }
+
+  async renewMany(renewals: readonly LeaseRenewal[], owner: string, ttlMs: number): Promise<boolean[]> {
+    if (renewals.length === 0) return [];
+    const [rows] = (await this.dataSource.query(
+      `UPDATE ${this.table} AS l SET expires_at = now() + make_interval(secs => $4 / 1000.0)
+       FROM unnest($1::text[], $2::bigint[]) AS r(name, token)
+       WHERE l.name = r.name AND l.owner = $3 AND l.token = r.token AND l.expires_at > now()
+       RETURNING l.name, l.token::text AS token`,
+      [renewals.map((r) => r.lease), renewals.map((r) => String(r.token)), owner, ttlMs],
+    )) as [{ name: string; token: string }[], number];
+    const renewed = new Set(rows.map((row) => `${row.token}|${row.name}`));
+    return renewals.map((r) => renewed.has(`${r.token}|${r.lease}`));
   }
 
   async release(lease: string, owner: string, token: number): Promise<boolean> {

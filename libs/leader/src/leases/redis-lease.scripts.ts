@@ -24,6 +24,20 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `);
 
+/** KEYS: holder of each lease. ARGV: ttl ms, then "token|owner" of each lease. One 0/1 per lease. */
+export const renewManyScript = new RedisScript<number[]>(`
+local renewed = {}
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[i + 1] then
+    redis.call('PEXPIRE', KEYS[i], ARGV[1])
+    renewed[i] = 1
+  else
+    renewed[i] = 0
+  end
+end
+return renewed
+`);
+
 /** KEYS: holder. ARGV: "token|owner", channel, lease name. */
 export const releaseScript = new RedisScript<number>(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end

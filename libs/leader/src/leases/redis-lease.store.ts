@@ -1,7 +1,13 @@
 import { type RedisClient } from '@shoal/cluster';
 import { duplicateConnection } from '@shoal/cluster/internal';
-import type { AcquireResult, LeaseHolder, LeaseStore } from './lease-store.js';
-import { acquireScript, holderScript, releaseScript, renewScript } from './redis-lease.scripts.js';
+import type { AcquireResult, LeaseHolder, LeaseRenewal, LeaseStore } from './lease-store.js';
+import {
+  acquireScript,
+  holderScript,
+  releaseScript,
+  renewManyScript,
+  renewScript,
+} from './redis-lease.scripts.js';
 
 /** Decodes "token|owner". */
 function decode(value: string, remainingMs: number): LeaseHolder {
@@ -15,7 +21,7 @@ function decode(value: string, remainingMs: number): LeaseHolder {
 
 /**
  * Leases in Redis: a `SET PX` key per lease holding "token|owner", an epoch key for fencing tokens (both under the
- * lease's hash tag), compare-and-set Lua scripts for renew/release, and a pub/sub channel that wakes waiting nodes
+ * lease's hash tag), compare-and-set Lua scripts for renew/release (one script renews all of a node's leases), and a pub/sub channel that wakes waiting nodes
  * on release.
  */
 export class RedisLeaseStore implements LeaseStore {
@@ -46,6 +52,18 @@ export class RedisLeaseStore implements LeaseStore {
 
   async renew(lease: string, owner: string, token: number, ttlMs: number): Promise<boolean> {
     return (await renewScript.run(this.redis, [this.keys(lease)[0]], [`${token}|${owner}`, ttlMs])) === 1;
+  }
+
+  /** One script for all leases; on Redis Cluster (leases in different slots) one script per lease, in parallel. */
+  async renewMany(renewals: readonly LeaseRenewal[], owner: string, ttlMs: number): Promise<boolean[]> {
+    if (renewals.length === 0) return [];
+    if (this.redis.isCluster) {
+      return Promise.all(renewals.map((r) => this.renew(r.lease, owner, r.token, ttlMs)));
+    }
+    const keys = renewals.map((r) => this.keys(r.lease)[0]);
+    const values = renewals.map((r) => `${r.token}|${owner}`);
+    const renewed = await renewManyScript.run(this.redis, keys, [ttlMs, ...values]);
+    return renewed.map((ok) => ok === 1);
   }
 
   async release(lease: string, owner: string, token: number): Promise<boolean> {

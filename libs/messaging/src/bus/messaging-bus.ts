@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClusterConnections, ClusterService, type RedisClient } from '@shoal/cluster';
 import { duplicateConnection } from '@shoal/cluster/internal';
+import { Cluster } from 'ioredis';
 import { MESSAGING_CONFIG } from '../messaging.constants.js';
 import type { MessagingConfig } from '../messaging-config.js';
 import { MessagingKeys, type Frame, type MessageFrame, type ReplyFrame } from './frames.js';
@@ -8,6 +9,9 @@ import { MessagingKeys, type Frame, type MessageFrame, type ReplyFrame } from '.
 /**
  * Redis pub/sub between nodes: one channel per node carries the requests, events and replies addressed to it.
  * Publishing reports how many subscribers got the frame, so a send to a node that is not listening fails at once.
+ *
+ * Frames sent in one turn of the event loop leave together, as one pipeline (one write), without waiting for the
+ * previous batch's answers: under load a message costs a fraction of a syscall on this node and on Redis.
  */
 @Injectable()
 export class MessagingBus implements OnApplicationShutdown {
@@ -15,6 +19,7 @@ export class MessagingBus implements OnApplicationShutdown {
   readonly keys: MessagingKeys;
   private readonly redis: RedisClient;
   private subscriber?: RedisClient;
+  private outbox: Outgoing[] = [];
   private starting?: Promise<void>;
   private onMessage?: (frame: MessageFrame) => void;
   private onReply?: (frame: ReplyFrame) => void;
@@ -61,7 +66,34 @@ export class MessagingBus implements OnApplicationShutdown {
 
   /** Publishes `frame` to `node`'s channel; resolves with the number of subscribers that got it (0: not listening). */
   async send(node: string, frame: Frame): Promise<number> {
-    return this.redis.publish(this.keys.nodeChannel(node), JSON.stringify(frame));
+    const channel = this.keys.nodeChannel(node);
+    const payload = JSON.stringify(frame);
+    if (this.redis instanceof Cluster) return this.redis.publish(channel, payload);
+    return new Promise((resolve, reject) => {
+      if (this.outbox.push({ channel, payload, resolve, reject }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /** Publishes what was sent since the last flush: one command, or one pipeline. */
+  private flush(): void {
+    const batch = this.outbox;
+    this.outbox = [];
+    if (batch.length === 1) {
+      const [one] = batch;
+      this.redis.publish(one.channel, one.payload).then(one.resolve, one.reject);
+      return;
+    }
+    const pipeline = this.redis.pipeline();
+    for (const frame of batch) pipeline.publish(frame.channel, frame.payload);
+    pipeline.exec().then(
+      (results) =>
+        batch.forEach((frame, i) => {
+          const [error, receivers] = results?.[i] ?? [new Error('no reply to PUBLISH'), 0];
+          if (error) frame.reject(error);
+          else frame.resolve(receivers as number);
+        }),
+      (error: unknown) => batch.forEach((frame) => frame.reject(error)),
+    );
   }
 
   /** Tells every node to re-read the handler registry. */
@@ -109,4 +141,12 @@ export class MessagingBus implements OnApplicationShutdown {
       }).catch(() => undefined);
     }
   }
+}
+
+/** A frame waiting for the next flush. */
+interface Outgoing {
+  readonly channel: string;
+  readonly payload: string;
+  readonly resolve: (receivers: number) => void;
+  readonly reject: (error: unknown) => void;
 }

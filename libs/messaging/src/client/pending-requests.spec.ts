@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { WritePacket } from '@nestjs/microservices';
+import { eventually } from '@shoal/testing';
 import { Registry } from 'prom-client';
+import { MessageTimeoutError } from '../errors/message-timeout.error.js';
 import { NoHandlerError } from '../errors/no-handler.error.js';
 import { TargetBusyError } from '../errors/target-busy.error.js';
 import { TargetUnavailableError } from '../errors/target-unavailable.error.js';
@@ -62,5 +64,33 @@ describe('PendingRequests', () => {
     expect(packets[0].err).toBeInstanceOf(TargetUnavailableError);
     expect(pending.size).toBe(2);
     pending.failAll('stopping');
+  });
+});
+
+describe('PendingRequests timeouts', () => {
+  it('fails each request with MessageTimeoutError once its own timeout passed, with one timer per value', async () => {
+    const pending = new PendingRequests(new MessagingMetrics(new Registry()));
+    const outcomes: string[] = [];
+    const add = (id: string, timeout: number) =>
+      pending.add(
+        id,
+        {
+          pattern: 'p',
+          awaiting: new Set(['a']),
+          target: 'x',
+          callback: (p) =>
+            outcomes.push(`${id}:${p.err instanceof MessageTimeoutError ? 'timeout' : 'answer'}`),
+        },
+        timeout,
+        false,
+      );
+    add('1', 5);
+    add('2', 60_000);
+    add('3', 5);
+    add('4', 5);
+    pending.reply({ t: 'res', id: '3', from: 'a', response: 3, disposed: true });
+    await eventually(() => pending.size === 1, { what: 'the short requests timed out' });
+    expect(outcomes).toEqual(['3:answer', '3:answer', '1:timeout', '4:timeout']);
+    pending.failAll('done');
   });
 });

@@ -17,17 +17,32 @@ export interface PendingRequest {
 }
 
 interface Entry extends PendingRequest {
-  readonly timer: NodeJS.Timeout;
+  readonly timeoutMs: number;
+  /** `performance.now()` after which the request times out. */
+  readonly deadline: number;
   readonly startedAt: number;
   readonly durable: boolean;
 }
 
 /**
+ * The pending requests with one timeout value, in the order they were sent — which is the order of their deadlines —
+ * and the one timer armed for the earliest.
+ */
+interface TimeoutGroup {
+  readonly ids: Set<string>;
+  timer?: NodeJS.Timeout;
+}
+
+/**
  * The requests this node waits on, by id. Each settles exactly once: with its answers, its error, a typed refusal,
  * `MessageTimeoutError`, or `TargetUnavailableError` the moment a node it waits on leaves.
+ *
+ * Timeouts cost no timer per request: requests sharing a timeout value expire in the order they were added, so one
+ * timer per distinct value, armed for the oldest, serves them all.
  */
 export class PendingRequests {
   private readonly entries = new Map<string, Entry>();
+  private readonly groups = new Map<number, TimeoutGroup>();
 
   constructor(private readonly metrics: MessagingMetrics) {}
 
@@ -36,19 +51,31 @@ export class PendingRequests {
   }
 
   add(id: string, request: PendingRequest, timeoutMs: number, durable: boolean): void {
-    const timer = setTimeout(
-      () => this.fail(id, new MessageTimeoutError(request.pattern, timeoutMs, request.target), 'timeout'),
+    const startedAt = performance.now();
+    this.entries.set(id, {
+      pattern: request.pattern,
+      awaiting: request.awaiting,
+      target: request.target,
+      callback: request.callback,
       timeoutMs,
-    );
-    this.entries.set(id, { ...request, timer, startedAt: performance.now(), durable });
+      deadline: startedAt + timeoutMs,
+      startedAt,
+      durable,
+    });
+    let group = this.groups.get(timeoutMs);
+    if (!group) {
+      group = { ids: new Set() };
+      this.groups.set(timeoutMs, group);
+    }
+    group.ids.add(id);
+    if (group.timer === undefined) this.arm(timeoutMs, group, timeoutMs);
   }
 
   /** Forgets a request whose caller unsubscribed. */
   delete(id: string): void {
     const entry = this.entries.get(id);
     if (!entry) return;
-    clearTimeout(entry.timer);
-    this.entries.delete(id);
+    this.forget(id, entry);
   }
 
   /** Settles `id` with `error` (no-op once settled). */
@@ -99,8 +126,42 @@ export class PendingRequests {
   }
 
   private finish(id: string, entry: Entry, outcome: string): void {
-    clearTimeout(entry.timer);
+    this.forget(id, entry);
+    this.metrics.observeRtt(outcome, (performance.now() - entry.startedAt) / 1000);
+  }
+
+  private forget(id: string, entry: Entry): void {
     this.entries.delete(id);
-    this.metrics.rtt.observe({ outcome }, (performance.now() - entry.startedAt) / 1000);
+    const group = this.groups.get(entry.timeoutMs);
+    if (!group) return;
+    group.ids.delete(id);
+    if (group.ids.size === 0) {
+      clearTimeout(group.timer);
+      this.groups.delete(entry.timeoutMs);
+    }
+  }
+
+  /** Arms `group`'s timer to fire in `delayMs` (the oldest request's deadline). */
+  private arm(timeoutMs: number, group: TimeoutGroup, delayMs: number): void {
+    clearTimeout(group.timer);
+    group.timer = setTimeout(() => this.expire(timeoutMs, group), Math.max(0, Math.ceil(delayMs)));
+  }
+
+  /** Fails every request of the group past its deadline, then re-arms for the oldest left. */
+  private expire(timeoutMs: number, group: TimeoutGroup): void {
+    group.timer = undefined;
+    const now = performance.now();
+    for (const id of group.ids) {
+      const entry = this.entries.get(id);
+      if (!entry) {
+        group.ids.delete(id);
+        continue;
+      }
+      if (entry.deadline > now) {
+        if (this.groups.get(timeoutMs) === group) this.arm(timeoutMs, group, entry.deadline - now);
+        return;
+      }
+      this.fail(id, new MessageTimeoutError(entry.pattern, timeoutMs, entry.target), 'timeout');
+    }
   }
 }

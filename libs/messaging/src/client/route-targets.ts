@@ -14,7 +14,7 @@ export function routeTargets(
   pattern: string,
   registry: HandlerRegistry,
   turn: number,
-): string[] {
+): readonly string[] {
   if (route.kind === 'node') {
     if (!registry.handles(route.node, pattern)) {
       throw registry.hosts().includes(route.node)

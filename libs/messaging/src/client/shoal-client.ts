@@ -82,7 +82,7 @@ export class ShoalClient extends ClientProxy implements OnApplicationShutdown {
     }
     const timeout = options.timeout ?? this.config.timeout;
     const frame = this.frame('req', id, pattern, data, options);
-    this.metrics.routed.inc({ route: options.route.kind, kind: 'request' });
+    this.metrics.countRouted(options.route.kind, 'request');
     const route = options.route;
     if (route.kind === 'entity') {
       const shard = shardOf(route.type, route.key, this.config.shards);
@@ -97,7 +97,7 @@ export class ShoalClient extends ClientProxy implements OnApplicationShutdown {
       );
       return () => this.pending.delete(id);
     }
-    let targets: string[];
+    let targets: readonly string[];
     try {
       targets = routeTargets(route, pattern, this.registry, this.turn++);
     } catch (error) {
@@ -127,7 +127,7 @@ export class ShoalClient extends ClientProxy implements OnApplicationShutdown {
     const pattern = this.normalizePattern(packet.pattern);
     const { data, options } = this.unpack(packet.data);
     const frame = this.frame('evt', randomUUID(), pattern, data, options);
-    this.metrics.routed.inc({ route: options.route.kind, kind: 'event' });
+    this.metrics.countRouted(options.route.kind, 'event');
     const route = options.route;
     if (route.kind === 'entity') {
       await this.appendEntity(shardOf(route.type, route.key, this.config.shards), {

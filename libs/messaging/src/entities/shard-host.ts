@@ -3,6 +3,7 @@ import { ClusterService } from '@shoal/cluster';
 import { rendezvousOwner, withTimeout } from '@shoal/cluster/internal';
 import type { LeadershipEvent } from '@shoal/leader';
 import {
+  BatchingLeaseStore,
   LEADER_CONFIG,
   LEASE_STORE,
   LeaseParticipant,
@@ -16,6 +17,7 @@ import { MESSAGING_CONFIG } from '../messaging.constants.js';
 import type { MessagingConfig } from '../messaging-config.js';
 import { MessagingMetrics } from '../messaging.metrics.js';
 import { HandlerRegistry } from '../registry/handler-registry.js';
+import { EntityLifecycle } from './entity-lifecycle.js';
 import { shardLeaseName } from './shard-of.js';
 import { ShardReader } from './shard-reader.js';
 import { ShardStreams } from './shard-streams.js';
@@ -33,6 +35,8 @@ export class ShardHost {
   private readonly logger = new Logger('Shoal:Messaging');
   private readonly streams: ShardStreams;
   private readonly reader: ShardReader;
+  /** The lease store for the shard participants: their renewals leave as one `renewMany` per tick. */
+  private readonly shardLeases: LeaseStore;
   private readonly participants = new Map<number, { participant: LeaseParticipant; unlisten: () => void }>();
   private readonly stopping = new Map<number, Promise<void>>();
   private readonly workers = new Map<number, ShardWorker>();
@@ -46,11 +50,13 @@ export class ShardHost {
     private readonly cluster: ClusterService,
     private readonly metrics: MessagingMetrics,
     @Inject(MESSAGING_CONFIG) private readonly config: MessagingConfig,
-    @Inject(LEASE_STORE) private readonly leases: LeaseStore,
+    @Inject(LEASE_STORE) leases: LeaseStore,
     @Inject(LEADER_CONFIG) private readonly leader: LeaderConfig,
     private readonly releases: LeaseReleases,
+    private readonly lifecycle: EntityLifecycle,
   ) {
     this.streams = new ShardStreams(bus.commands, bus.keys, config.maxShardBacklog);
+    this.shardLeases = new BatchingLeaseStore(leases);
     this.reader = new ShardReader(bus.commands, this.streams, config.shardBatch, () => this.workers.values());
   }
 
@@ -104,8 +110,9 @@ export class ShardHost {
       ttl: this.leader.leaseTtl,
       renewInterval: this.leader.renewInterval,
       retryInterval: this.leader.retryInterval,
+      alignRenewals: true,
     };
-    const participant = new LeaseParticipant(lease, this.cluster.self.id, this.leases, timing, (event) =>
+    const participant = new LeaseParticipant(lease, this.cluster.self.id, this.shardLeases, timing, (event) =>
       this.onLease(shard, participant, event),
     );
     const unlisten = this.releases.listen(lease, () => participant.wake());
@@ -163,6 +170,7 @@ export class ShardHost {
     if (worker?.token === event.token) {
       worker.stop();
       this.workers.delete(shard);
+      void this.lifecycle.handOver(shard);
     }
     this.metrics.shardMoves.inc({ change: event.reason === 'released' ? 'released' : 'lost' });
     this.metrics.ownedShards.set(this.workers.size);

@@ -20,6 +20,11 @@ import type { MessagingConfig } from '../messaging-config.js';
 export class HandlerRegistry implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Shoal:Messaging');
   private table = new Map<string, ReadonlySet<string>>();
+  /**
+   * `nodesFor` / `hosts` answers until the table or the membership view changes (both clear it: the view changes
+   * before its event is emitted, so an answer never outlives the view it was computed from).
+   */
+  private readonly routes = new Map<string, readonly string[]>();
   private readonly changed = new Subject<void>();
   private subscription?: Subscription;
   private stopNotices?: () => void;
@@ -44,6 +49,7 @@ export class HandlerRegistry implements OnApplicationBootstrap, OnApplicationShu
     await this.bus.start();
     this.stopNotices = this.bus.onRegistryNotice(() => void this.refresh());
     this.subscription = this.cluster.events$.subscribe((event) => {
+      this.routes.clear();
       if (event.type === 'left') {
         void this.bus.commands.hdel(this.bus.keys.handlers, event.member.id).catch(() => undefined);
       }
@@ -70,8 +76,13 @@ export class HandlerRegistry implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Live nodes with a handler for `pattern`, sorted by id. */
-  nodesFor(pattern: string): string[] {
-    return this.hosts().filter((node) => this.table.get(node)?.has(pattern));
+  nodesFor(pattern: string): readonly string[] {
+    let nodes = this.routes.get(pattern);
+    if (!nodes) {
+      nodes = this.hosts().filter((node) => this.table.get(node)?.has(pattern));
+      this.routes.set(pattern, nodes);
+    }
+    return nodes;
   }
 
   /** Whether `node` is live and has a handler for `pattern`. */
@@ -99,12 +110,14 @@ export class HandlerRegistry implements OnApplicationBootstrap, OnApplicationShu
           for (const [node, patterns] of Object.entries(raw))
             table.set(node, new Set(JSON.parse(patterns) as string[]));
           this.table = table;
+          this.routes.clear();
           // Removed by the others while this node was paused past the failure timeout (or Redis lost it): write
           // it back, so this node is routed to and hosts shards again.
           const self = this.cluster.self.id;
           if (this.advertised && !table.has(self)) {
             await this.write(this.advertised);
             table.set(self, new Set(this.advertised));
+            this.routes.clear();
           }
           this.changed.next();
         } catch (error) {

@@ -12,6 +12,11 @@ export interface EntityInfo {
   readonly resource: string;
   /** Fires when this node's ownership of the shard ends (handed over, lost, shutdown). */
   readonly signal: AbortSignal;
+  /**
+   * True when this message activates the entity on this node — its first since the shard came here or since the
+   * entity was passivated (see `EntityLifecycle`): load the entity's state now.
+   */
+  readonly firstMessage: boolean;
 }
 
 /** What a handler can learn about the message it handles. */

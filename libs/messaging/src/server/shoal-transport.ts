@@ -9,6 +9,7 @@ import { ClusterService } from '@shoal/cluster';
 import { throwError, type Observable } from 'rxjs';
 import type { MessageFrame, ReplyFrame, TransportRefusal } from '../bus/frames.js';
 import { MessagingBus } from '../bus/messaging-bus.js';
+import { EntityLifecycle } from '../entities/entity-lifecycle.js';
 import { shardLeaseName } from '../entities/shard-of.js';
 import { ShardHost } from '../entities/shard-host.js';
 import type { ShardEntry } from '../entities/shard-streams.js';
@@ -34,11 +35,14 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
   override transportId = SHOAL_TRANSPORT;
   private inFlight = 0;
   private listening = false;
+  /** Handlers found by pattern (Nest's lookup parses the pattern as JSON each time). */
+  private readonly handlers = new Map<string, MessageHandler>();
 
   constructor(
     private readonly bus: MessagingBus,
     private readonly registry: HandlerRegistry,
     private readonly shards: ShardHost,
+    private readonly lifecycle: EntityLifecycle,
     private readonly cluster: ClusterService,
     private readonly metrics: MessagingMetrics,
     @Inject(MESSAGING_CONFIG) private readonly config: MessagingConfig,
@@ -80,21 +84,30 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
     this.bus.serve(undefined);
   }
 
+  private handlerFor(pattern: string): MessageHandler | null {
+    let handler = this.handlers.get(pattern) ?? null;
+    if (!handler) {
+      handler = this.getHandlerByPattern(pattern);
+      if (handler) this.handlers.set(pattern, handler);
+    }
+    return handler;
+  }
+
   private onFrame(frame: MessageFrame): void {
-    const handler = this.getHandlerByPattern(frame.pattern);
+    const handler = this.handlerFor(frame.pattern);
     const ctx = new ShoalContext([frame.pattern, this.info(frame)]);
     if (frame.t === 'evt') {
       if (!handler) return this.logger.error(`no event handler for "${frame.pattern}"`);
       if (this.inFlight >= this.config.maxInFlight) {
-        this.metrics.handled.inc({ kind: 'event', outcome: 'busy' });
+        this.metrics.countHandled('event', 'busy');
         return;
       }
       this.inFlight += 1;
       void runEventHandler(handler, frame.data, ctx)
         .then(
-          () => this.metrics.handled.inc({ kind: 'event', outcome: 'ok' }),
+          () => this.metrics.countHandled('event', 'ok'),
           (error: unknown) => {
-            this.metrics.handled.inc({ kind: 'event', outcome: 'error' });
+            this.metrics.countHandled('event', 'error');
             this.logger.error(`event handler of "${frame.pattern}" failed: ${describeError(error)}`);
           },
         )
@@ -103,7 +116,7 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
     }
     if (!handler) return this.refuse(frame, { code: 'no-handler', message: 'no handler on this node' });
     if (this.inFlight >= this.config.maxInFlight) {
-      this.metrics.handled.inc({ kind: 'request', outcome: 'busy' });
+      this.metrics.countHandled('request', 'busy');
       return this.refuse(frame, {
         code: 'busy',
         message: `${this.config.maxInFlight} messages in flight on node ${this.cluster.self.id} (maxInFlight)`,
@@ -128,7 +141,7 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
           return throwError(() => error);
         }
       },
-      async (packet: WritePacket) => {
+      (packet: WritePacket) => {
         if (packet.err !== undefined) failed = true;
         const reply: ReplyFrame = {
           t: 'res',
@@ -138,19 +151,32 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
           err: packet.err,
           disposed: packet.isDisposed,
         };
-        try {
-          await this.bus.send(frame.from, reply);
-        } finally {
-          if (packet.isDisposed) {
-            this.metrics.handled.inc({ kind, outcome: failed ? 'error' : 'ok' });
-            done();
-          }
+        // Packets leave in order (the bus batches them per event-loop turn): the message is done once its last
+        // packet is queued, without waiting for Redis, so the next one starts at once.
+        this.bus
+          .send(frame.from, reply)
+          .catch((error: unknown) =>
+            this.logger.warn(`reply to ${frame.from} lost: ${describeError(error)}`),
+          );
+        if (packet.isDisposed) {
+          this.metrics.countHandled(kind, failed ? 'error' : 'ok');
+          done();
         }
       },
     );
   }
 
-  private runEntity(entry: ShardEntry, worker: ShardWorker): Promise<void> {
+  private async runEntity(entry: ShardEntry, worker: ShardWorker): Promise<void> {
+    const frame = entry.envelope;
+    const firstMessage = await this.lifecycle.begin(frame.type, frame.key, worker.shard);
+    try {
+      await this.handleEntity(entry, worker, firstMessage);
+    } finally {
+      this.lifecycle.end(frame.type, frame.key);
+    }
+  }
+
+  private handleEntity(entry: ShardEntry, worker: ShardWorker, firstMessage: boolean): Promise<void> {
     const frame = entry.envelope;
     const entity: EntityInfo = {
       type: frame.type,
@@ -159,9 +185,10 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
       token: worker.token,
       resource: shardLeaseName(worker.shard),
       signal: worker.signal,
+      firstMessage,
     };
     const ctx = new ShoalContext([frame.pattern, this.info(frame, entity)]);
-    const handler = this.getHandlerByPattern(frame.pattern);
+    const handler = this.handlerFor(frame.pattern);
     if (!handler) {
       this.logger.error(`no handler for entity message "${frame.pattern}" (acknowledged without handling)`);
       if (frame.t === 'req')
@@ -170,9 +197,9 @@ export class ShoalTransport extends Server implements CustomTransportStrategy, B
     }
     if (frame.t === 'evt') {
       return runEventHandler(handler, frame.data, ctx).then(
-        () => this.metrics.handled.inc({ kind: 'entity', outcome: 'ok' }),
+        () => this.metrics.countHandled('entity', 'ok'),
         (error: unknown) => {
-          this.metrics.handled.inc({ kind: 'entity', outcome: 'error' });
+          this.metrics.countHandled('entity', 'error');
           this.logger.error(`entity event handler of "${frame.pattern}" failed: ${describeError(error)}`);
         },
       );
