@@ -28,7 +28,12 @@ export { RedisEpochWatch } from './redis/redis-epoch.js';
 export { PostgresListener } from './postgres/postgres-listener.js';
 export { ensurePostgresSchema } from './postgres/postgres-schema.js';
 export { withTimeout, OperationTimeoutError } from './with-timeout.js';
-export { TickBatcher, type BatchRun, type TickBatcherOptions } from './batching/tick-batcher.js';
+export {
+  TickBatcher,
+  type BatchRun,
+  type ItemOutcome,
+  type TickBatcherOptions,
+} from './batching/tick-batcher.js';
 export { describeZodIssue } from './validation/describe-zod-issue.js';
 export { registeredMetric } from './metrics/metric.js';
 export { SHOAL_MODULE_EXTRAS, applyShoalModuleExtras, type ShoalModuleExtras } from './module-extras.js';

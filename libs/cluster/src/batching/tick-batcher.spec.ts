@@ -10,6 +10,11 @@ describe('TickBatcher', () => {
     expect(batches).toEqual([[1, 2, 3], [4]]);
   });
 
+  it("resolves each call with its own item's value", async () => {
+    const batcher = new TickBatcher<number, string>(async (batch) => batch.map((n) => ({ value: `#${n}` })));
+    expect(await Promise.all([1, 2].map((n) => batcher.add(n)))).toEqual(['#1', '#2']);
+  });
+
   it('splits a tick into batches of at most maxBatch', async () => {
     const batches: number[][] = [];
     const batcher = new TickBatcher<number>(async (batch) => void batches.push([...batch]), { maxBatch: 2 });
@@ -19,7 +24,7 @@ describe('TickBatcher', () => {
 
   it('fails only the call whose item failed', async () => {
     const batcher = new TickBatcher<number>(async (batch) =>
-      batch.map((n) => (n === 2 ? new Error('two') : null)),
+      batch.map((n) => (n === 2 ? { error: new Error('two') } : undefined)),
     );
     const outcomes = await Promise.allSettled([1, 2, 3].map((n) => batcher.add(n)));
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);

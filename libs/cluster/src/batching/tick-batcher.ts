@@ -1,13 +1,18 @@
-interface Waiting {
-  readonly resolve: () => void;
+interface Waiting<R> {
+  readonly resolve: (value: R) => void;
   readonly reject: (error: unknown) => void;
 }
 
+/** One item's outcome in a batch: its error, or its value. */
+export type ItemOutcome<R> = { readonly error: unknown } | { readonly value: R };
+
 /**
- * What a {@link TickBatcher} does with one batch: resolves with each item's error (`undefined` or `null`: that item
- * succeeded), or with nothing when all succeeded; a rejection fails every item of the batch.
+ * What a {@link TickBatcher} does with one batch: resolves with each item's outcome, in batch order (an item without
+ * one succeeded with no value), or with nothing when all succeeded; a rejection fails every item of the batch.
  */
-export type BatchRun<T> = (batch: readonly T[]) => Promise<readonly unknown[] | void>;
+export type BatchRun<T, R = void> = (
+  batch: readonly T[],
+) => Promise<readonly (ItemOutcome<R> | undefined)[] | void>;
 
 /** How a {@link TickBatcher} cuts batches. */
 export interface TickBatcherOptions {
@@ -26,25 +31,25 @@ export interface TickBatcherOptions {
  * failed item fails only the call that added it. When idle it adds no delay beyond one `setImmediate`; under load it
  * turns thousands of round trips into a few.
  */
-export class TickBatcher<T> {
+export class TickBatcher<T, R = void> {
   private items: T[] = [];
-  private waiting: Waiting[] = [];
+  private waiting: Waiting<R>[] = [];
   private scheduled = false;
   private running = false;
   private readonly maxBatch: number;
   private readonly serial: boolean;
 
   constructor(
-    private readonly run: BatchRun<T>,
+    private readonly run: BatchRun<T, R>,
     options: TickBatcherOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? Number.POSITIVE_INFINITY;
     this.serial = options.serial ?? false;
   }
 
-  /** Resolves once the batch holding `item` ran and `item` succeeded; rejects with its error otherwise. */
-  add(item: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /** Resolves with `item`'s value once the batch holding it ran and it succeeded; rejects with its error otherwise. */
+  add(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       this.items.push(item);
       this.waiting.push({ resolve, reject });
       if (!this.scheduled) {
@@ -75,13 +80,13 @@ export class TickBatcher<T> {
     });
   }
 
-  private runBatch(batch: readonly T[], callers: readonly Waiting[]): Promise<void> {
+  private runBatch(batch: readonly T[], callers: readonly Waiting<R>[]): Promise<void> {
     return this.run(batch).then(
-      (errors) =>
+      (outcomes) =>
         callers.forEach((caller, i) => {
-          const error = errors?.[i];
-          if (error === undefined || error === null) caller.resolve();
-          else caller.reject(error);
+          const outcome = outcomes?.[i];
+          if (outcome && 'error' in outcome) caller.reject(outcome.error);
+          else caller.resolve((outcome ? outcome.value : undefined) as R);
         }),
       (error: unknown) => callers.forEach((caller) => caller.reject(error)),
     );

@@ -24,7 +24,7 @@ export class PublishBatcher {
       let from = 0;
       return calls.map((entries) => {
         const failed = results.slice(from, (from += entries.length)).find(([error]) => error);
-        return failed?.[0];
+        return failed ? { error: failed[0] } : undefined;
       });
     });
   }

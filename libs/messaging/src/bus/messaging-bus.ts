@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClusterConnections, ClusterService, type RedisClient } from '@shoal/cluster';
-import { duplicateConnection } from '@shoal/cluster/internal';
+import { TickBatcher, duplicateConnection, type ItemOutcome } from '@shoal/cluster/internal';
 import { Cluster } from 'ioredis';
 import { MESSAGING_CONFIG } from '../messaging.constants.js';
 import type { MessagingConfig } from '../messaging-config.js';
@@ -19,7 +19,7 @@ export class MessagingBus implements OnApplicationShutdown {
   readonly keys: MessagingKeys;
   private readonly redis: RedisClient;
   private subscriber?: RedisClient;
-  private outbox: Outgoing[] = [];
+  private readonly outbox: TickBatcher<Outgoing, number>;
   private starting?: Promise<void>;
   private onMessage?: (frame: MessageFrame) => void;
   private onReply?: (frame: ReplyFrame) => void;
@@ -32,6 +32,7 @@ export class MessagingBus implements OnApplicationShutdown {
   ) {
     this.redis = connections.redis('MessagingModule');
     this.keys = new MessagingKeys(cluster.prefix);
+    this.outbox = new TickBatcher((batch) => this.publishAll(batch));
   }
 
   /** The shared command connection (not for blocking commands). */
@@ -69,31 +70,19 @@ export class MessagingBus implements OnApplicationShutdown {
     const channel = this.keys.nodeChannel(node);
     const payload = JSON.stringify(frame);
     if (this.redis instanceof Cluster) return this.redis.publish(channel, payload);
-    return new Promise((resolve, reject) => {
-      if (this.outbox.push({ channel, payload, resolve, reject }) === 1) setImmediate(() => this.flush());
-    });
+    return this.outbox.add({ channel, payload });
   }
 
-  /** Publishes what was sent since the last flush: one command, or one pipeline. */
-  private flush(): void {
-    const batch = this.outbox;
-    this.outbox = [];
-    if (batch.length === 1) {
-      const [one] = batch;
-      this.redis.publish(one.channel, one.payload).then(one.resolve, one.reject);
-      return;
-    }
+  /** Publishes what was sent in one turn: one command, or one pipeline. */
+  private async publishAll(batch: readonly Outgoing[]): Promise<ItemOutcome<number>[]> {
+    if (batch.length === 1) return [{ value: await this.redis.publish(batch[0].channel, batch[0].payload) }];
     const pipeline = this.redis.pipeline();
     for (const frame of batch) pipeline.publish(frame.channel, frame.payload);
-    pipeline.exec().then(
-      (results) =>
-        batch.forEach((frame, i) => {
-          const [error, receivers] = results?.[i] ?? [new Error('no reply to PUBLISH'), 0];
-          if (error) frame.reject(error);
-          else frame.resolve(receivers as number);
-        }),
-      (error: unknown) => batch.forEach((frame) => frame.reject(error)),
-    );
+    const results = await pipeline.exec();
+    return batch.map((_, i) => {
+      const [error, receivers] = results?.[i] ?? [new Error('no reply to PUBLISH'), 0];
+      return error ? { error } : { value: receivers as number };
+    });
   }
 
   /** Tells every node to re-read the handler registry. */
@@ -147,6 +136,4 @@ export class MessagingBus implements OnApplicationShutdown {
 interface Outgoing {
   readonly channel: string;
   readonly payload: string;
-  readonly resolve: (receivers: number) => void;
-  readonly reject: (error: unknown) => void;
 }
