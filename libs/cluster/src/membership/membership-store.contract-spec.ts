@@ -126,8 +126,8 @@ export function membershipStoreContract(
       await s2.beat(b, FAILURE_TIMEOUT);
       await s3.beat(c, FAILURE_TIMEOUT);
       // b and c keep beating (at a third and two thirds of the failure timeout, well before `dead` expires) while
-      // `dead` stays silent; no gap between beats reaches half the failure timeout, which a Redis store would take
-      // for a store outage (see RedisMembershipStore).
+      // `dead` stays silent; no gap between beats reaches half the failure timeout, which the Redis and Postgres
+      // stores take for a store outage (see `sweepCutoff`).
       let known = '';
       for (let beat = 0; beat < 2; beat += 1) {
         await fixture.elapse(FAILURE_TIMEOUT / 3);
@@ -166,6 +166,19 @@ export function membershipStoreContract(
       expect((await s2.list(FAILURE_TIMEOUT)).members.map((m) => m.id)).not.toContain(a.id);
       await eventually(() => notices[watcher].some((n) => n.type === 'left' && n.id === a.id));
       await s2.leave(b);
+    });
+
+    // Last: its silence makes the Redis and Postgres stores record an outage grace for the namespace.
+    it('changes the version when a member beats again after a silence longer than the failure timeout', async () => {
+      const store = await open();
+      const a = node('h');
+      const before = await store.beat(a, FAILURE_TIMEOUT);
+      await fixture.elapse(FAILURE_TIMEOUT + 100);
+      // Meanwhile readers no longer listed it; whether or not it was swept, its return must reach them.
+      const back = await store.beat(a, FAILURE_TIMEOUT, before.version);
+      expect(back.version).not.toBe(before.version);
+      expect(back.members?.map((m) => m.id)).toContain(a.id);
+      await store.leave(a);
     });
 
     it('keeps working after close() of another node sharing the namespace', async () => {

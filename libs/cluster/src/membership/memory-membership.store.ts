@@ -22,7 +22,9 @@ export class MemoryMembershipStore implements MembershipStore {
     const now = this.hub.now();
     const previous = this.hub.members.get(self.id);
     const created = previous?.incarnation !== self.incarnation;
-    if (!previous || !sameNodeInfo(previous, self)) this.hub.version += 1;
+    // Back from a silence longer than the failure timeout (hidden from reads meanwhile) is a change too.
+    const back = previous !== undefined && previous.lastSeen < now - failureTimeoutMs;
+    if (!previous || back || !sameNodeInfo(previous, self)) this.hub.version += 1;
     this.hub.members.set(self.id, { ...self, lastSeen: now });
     if (created) this.hub.publish({ type: 'joined', id: self.id });
     const removed: string[] = [];

@@ -11,7 +11,7 @@ import { PostgresMembershipStore } from './postgres-membership.store.js';
 @Module({})
 class OutageNodeModule {}
 
-const FAILURE_TIMEOUT = 1000;
+const FAILURE_TIMEOUT = 2000;
 
 describe('Postgres membership across a Postgres outage longer than the failure timeout', () => {
   let server: PostgresServer;

@@ -73,6 +73,9 @@ local id = ARGV[1]
 local failure = tonumber(ARGV[3])
 local cutoff = now - failure
 ${outageGrace(true)}local previous = redis.call('HGET', KEYS[2], id)
+-- Back from a silence longer than the failure timeout (not swept yet, but hidden from reads meanwhile): a change.
+local lastBeat = tonumber(redis.call('ZSCORE', KEYS[1], id))
+local back = lastBeat ~= nil and lastBeat < now - failure
 redis.call('ZADD', KEYS[1], now, id)
 local created = 0
 if previous ~= ARGV[2] then
@@ -89,7 +92,7 @@ end
 -- A counter missing while members exist (data loss of that key alone, or members written before versions
 -- existed) is recreated too, so no caller keeps a stale list against an unchanged-looking version.
 local version
-if created == 1 or #stale > 0 or redis.call('EXISTS', KEYS[4]) == 0 then
+if created == 1 or back or #stale > 0 or redis.call('EXISTS', KEYS[4]) == 0 then
   version = bump()
 else
   version = tonumber(redis.call('GET', KEYS[4]))
