@@ -16,9 +16,12 @@ import { sweepCutoff } from './outage-grace.js';
 const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 
 interface BeatRow {
-  created: boolean;
+  inserted: boolean;
+  previous: string | null;
+  same_info: boolean | null;
+  previous_ms: number | null;
   now_ms: number;
-  oldest_ms: number | null;
+  last_ms: number | null;
   grace_until_ms: number | null;
   grace_cutoff_ms: number | null;
   version: string | null;
@@ -35,8 +38,9 @@ interface SnapshotRow {
  * Membership in PostgreSQL, the "no extra infrastructure" path: one table in the `<prefix>` schema, heartbeats
  * stamped with `now()`, sweeps as a single `DELETE ... RETURNING` (one remover per member), LISTEN/NOTIFY for
  * instant notices, and a one-row `cluster_membership` table holding the membership version (bumped in the same
- * statement or transaction as every join, leave, removal or info change, so a heartbeat returns the members only
- * when they changed) and the store-outage grace. A steady cluster's heartbeat is one statement.
+ * transaction as every join, leave, removal or info change, so a heartbeat returns the members only when they
+ * changed) and the store-outage grace. The one-row table is always read by its key, so the planner never estimates
+ * a heartbeat costly enough to JIT-compile it (an unanalysed table made every beat cost ~15 ms of JIT).
  *
  * Like the Redis store, it rides out a store outage: when Postgres heard no heartbeat from anyone for over half the
  * failure timeout (a restart, a failover, a partition), the members live before the silence are neither swept nor
@@ -85,82 +89,51 @@ export class PostgresMembershipStore implements MembershipStore {
   }
 
   /**
-   * In a steady cluster, one statement (one round trip, no explicit transaction): record the heartbeat, bump the
-   * version if this node's record is new or changed, and report the oldest and newest heartbeats and the version.
-   * Only when someone is due for removal (or an outage grace must be recorded) does a second, short transaction
-   * sweep; only when the version moved does a third statement read the members. Member rows are always written
-   * before the version row is locked, so two beats never wait on each other in opposite orders.
+   * Member rows are written before the version row is locked, in every transaction, so two beats never wait on
+   * each other in opposite orders.
    */
   async beat(self: NodeInfo, failureTimeoutMs: number, knownVersion?: string): Promise<BeatResult> {
-    // The outage grace is recorded in the same statement as the heartbeat that notices the silence: a node whose
-    // heartbeat is visible to the others has always recorded the grace with it.
-    const [row] = (await this.dataSource.query(
-      `WITH previous AS (SELECT incarnation, info, last_seen FROM ${this.table} WHERE id = $1),
-       span AS (SELECT min(last_seen) AS oldest, max(last_seen) AS newest FROM ${this.table}),
-       quiet AS (
-         SELECT newest IS NOT NULL AND now() - newest > make_interval(secs => $5 / 2000.0) AS outage, newest FROM span
-       ),
-       upsert AS (
-         INSERT INTO ${this.table} (id, incarnation, info, last_seen) VALUES ($1, $2, $3::jsonb, now())
-         ON CONFLICT (id) DO UPDATE SET incarnation = excluded.incarnation, info = excluded.info, last_seen = now()
-         RETURNING xmax = 0 AS inserted
-       ),
-       -- inserted too: a sweeper may have deleted the row after this statement's snapshot was taken. Back from a
-       -- silence longer than the failure timeout (not swept yet, but hidden from reads meanwhile) is a change too.
-       mine AS (
-         SELECT u.inserted OR p.incarnation IS DISTINCT FROM $2 AS created,
-           u.inserted OR p.incarnation IS DISTINCT FROM $2 OR p.info IS DISTINCT FROM $3::jsonb
-             OR p.last_seen < now() - make_interval(secs => $5 / 1000.0) AS changed
-         FROM upsert u LEFT JOIN previous p ON true
-       ),
-       stamped AS (
-         UPDATE ${this.state} SET version = version + CASE WHEN (SELECT changed FROM mine) THEN 1 ELSE 0 END,
-           grace_until = CASE WHEN q.outage THEN now() + make_interval(secs => $5 / 1000.0) ELSE grace_until END,
-           grace_cutoff = CASE WHEN q.outage THEN q.newest - make_interval(secs => $5 / 1000.0) ELSE grace_cutoff END
-         FROM quiet q WHERE id = 1 AND ((SELECT changed FROM mine) OR q.outage)
-         RETURNING version, grace_until, grace_cutoff
-       ),
-       joined AS (
-         SELECT pg_notify($4, json_build_object('type', 'joined', 'id', $1::text)::text) FROM mine WHERE changed
-       )
-       SELECT mine.created, ${ms('now()')} AS now_ms, ${ms('span.oldest')} AS oldest_ms,
-         ${ms('coalesce(t.grace_until, s.grace_until)')} AS grace_until_ms,
-         ${ms('coalesce(t.grace_cutoff, s.grace_cutoff)')} AS grace_cutoff_ms,
-         coalesce(t.version, s.version)::text AS version, (SELECT count(*) FROM joined) AS notified
-       FROM mine CROSS JOIN span LEFT JOIN ${this.state} s ON s.id = 1 LEFT JOIN stamped t ON true`,
-      [self.id, self.incarnation, JSON.stringify(self), this.channel, failureTimeoutMs],
-    )) as [BeatRow];
-    const grace =
-      row.grace_until_ms !== null && row.grace_cutoff_ms !== null
-        ? { until: row.grace_until_ms, cutoff: row.grace_cutoff_ms }
-        : undefined;
-    const cutoff = sweepCutoff(row.now_ms, failureTimeoutMs, grace);
-    let version = row.version;
-    let removed: string[] = [];
-    if (row.oldest_ms !== null && row.oldest_ms < cutoff) {
-      ({ removed, version } = await this.sweep(self, cutoff, version));
-    }
-    if (version !== null && version === knownVersion) return { created: row.created, removed, version };
-    return { created: row.created, removed, ...(await this.read(this.dataSource.manager, failureTimeoutMs)) };
-  }
-
-  /** Removes members silent since before `cutoff` (announcing each) and bumps the version if it removed any. */
-  private async sweep(
-    self: NodeInfo,
-    cutoff: number,
-    version: string | null,
-  ): Promise<{ removed: string[]; version: string | null }> {
     return this.dataSource.transaction(async (manager) => {
-      const gone = (await manager.query(
+      // One snapshot: what this node's record was, the newest heartbeat before this one, and the recorded grace.
+      const [row] = (await manager.query(
+        `WITH previous AS (SELECT incarnation, info, last_seen FROM ${this.table} WHERE id = $1),
+         newest AS (SELECT max(last_seen) AS last FROM ${this.table}),
+         upsert AS (
+           INSERT INTO ${this.table} (id, incarnation, info, last_seen) VALUES ($1, $2, $3::jsonb, now())
+           ON CONFLICT (id) DO UPDATE SET incarnation = excluded.incarnation, info = excluded.info, last_seen = now()
+           RETURNING xmax = 0 AS inserted
+         )
+         SELECT upsert.inserted, (SELECT incarnation FROM previous) AS previous, (SELECT info = $3::jsonb FROM previous) AS same_info,
+           (SELECT ${ms('last_seen')} FROM previous) AS previous_ms,
+           ${ms('now()')} AS now_ms, (SELECT ${ms('last')} FROM newest) AS last_ms,
+           ${ms('s.grace_until')} AS grace_until_ms, ${ms('s.grace_cutoff')} AS grace_cutoff_ms,
+           s.version::text AS version
+         FROM upsert LEFT JOIN ${this.state} s ON s.id = 1`,
+        [self.id, self.incarnation, JSON.stringify(self)],
+      )) as [BeatRow];
+      // `inserted` too: a sweeper may have deleted the row after this statement's snapshot was taken.
+      const created = row.inserted || row.previous !== self.incarnation;
+      const grace =
+        row.grace_until_ms !== null && row.grace_cutoff_ms !== null
+          ? { until: row.grace_until_ms, cutoff: row.grace_cutoff_ms }
+          : undefined;
+      const sweep = sweepCutoff(row.now_ms, failureTimeoutMs, row.last_ms ?? undefined, grace);
+      const removed = (await manager.query(
         `WITH gone AS (
            DELETE FROM ${this.table} WHERE last_seen < to_timestamp($1::float8 / 1000) AND id <> $2 RETURNING id
          )
          SELECT id, pg_notify($3, json_build_object('type', 'left', 'id', id)::text) FROM gone`,
-        [cutoff, self.id, this.channel],
+        [sweep.cutoff, self.id, this.channel],
       )) as { id: string }[];
-      const removed = gone.map((row) => row.id);
-      if (removed.length === 0) return { removed, version };
-      return { removed, version: await this.bumpVersion(manager) };
+      // Back from a silence longer than the failure timeout (not swept yet, but hidden from reads meanwhile): a change.
+      const back = row.previous_ms !== null && row.previous_ms < row.now_ms - failureTimeoutMs;
+      const changed = created || back || row.same_info !== true || removed.length > 0;
+      let version = row.version;
+      if (changed || sweep.record) version = await this.updateState(manager, changed, sweep.record);
+      if (created || back) await this.notify(manager, 'joined', self.id);
+      const ids = removed.map((gone) => gone.id);
+      if (version !== null && version === knownVersion) return { created, removed: ids, version };
+      return { created, removed: ids, ...(await this.read(manager, failureTimeoutMs)) };
     });
   }
 
@@ -175,7 +148,7 @@ export class PostgresMembershipStore implements MembershipStore {
          SELECT pg_notify($3, json_build_object('type', 'left', 'id', id)::text) FROM gone`,
         [self.id, self.incarnation, this.channel],
       )) as unknown[];
-      if (gone.length > 0) await this.bumpVersion(manager);
+      if (gone.length > 0) await this.updateState(manager, true, undefined);
     });
   }
 
@@ -184,12 +157,25 @@ export class PostgresMembershipStore implements MembershipStore {
     this.listener = undefined;
   }
 
-  /** Bumps the version; returns the new one. */
-  private async bumpVersion(manager: EntityManager): Promise<string | null> {
+  /** Bumps the version (when `bump`) and records a grace; returns the version. */
+  private async updateState(
+    manager: EntityManager,
+    bump: boolean,
+    grace: { until: number; cutoff: number } | undefined,
+  ): Promise<string | null> {
     const rows = (await manager.query(
-      `UPDATE ${this.state} SET version = version + 1 WHERE id = 1 RETURNING version::text AS version`,
+      `UPDATE ${this.state} SET version = version + $1::int,
+         grace_until = coalesce(to_timestamp($2::float8 / 1000), grace_until),
+         grace_cutoff = coalesce(to_timestamp($3::float8 / 1000), grace_cutoff)
+       WHERE id = 1
+       RETURNING version::text AS version`,
+      [bump ? 1 : 0, grace?.until ?? null, grace?.cutoff ?? null],
     )) as [{ version: string }] | [];
     return rows[0]?.version ?? null;
+  }
+
+  private async notify(manager: EntityManager, type: 'joined' | 'left', id: string): Promise<void> {
+    await manager.query(`SELECT pg_notify($1, $2)`, [this.channel, JSON.stringify({ type, id })]);
   }
 
   /** The version and the live members in one statement, so both come from one snapshot. */
