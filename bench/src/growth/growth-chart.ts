@@ -34,6 +34,12 @@ const PANELS: readonly Panel[] = [
   },
 ];
 const COLOURS = { redis: '#c0392b', postgres: '#2471a3' } as const;
+/** Below this many heartbeats per member per second (2 expected), the driver process did not keep the pace. */
+export const DRIVER_PACE_FLOOR = 1.8;
+
+function driverBehind(point: GrowthPoint): boolean {
+  return point.beatsPerMemberPerSecond < DRIVER_PACE_FLOOR;
+}
 const WIDTH = 440;
 const HEIGHT = 260;
 const MARGIN = { left: 64, right: 16, top: 34, bottom: 40 };
@@ -56,8 +62,12 @@ function panel(points: readonly GrowthPoint[], spec: Panel, x0: number, y0: numb
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const ns = [...new Set(points.map((p) => p.members))].sort((a, b) => a - b);
   const maxN = Math.max(...ns);
-  const shown = points.filter((p) => spec.stores.includes(p.store));
-  const maxY = niceMax(Math.max(...shown.map(spec.value)) * 1.1);
+  const inPanel = points.filter((p) => spec.stores.includes(p.store));
+  // Points where the driver fell behind are drawn hollow, outside the curve and the scale: they measure the
+  // driver's churn (members expiring and re-joining), not the store's growth.
+  const shown = inPanel.filter((p) => !driverBehind(p));
+  const behind = inPanel.filter(driverBehind);
+  const maxY = niceMax(Math.max(...(shown.length > 0 ? shown : inPanel).map(spec.value)) * 1.1);
   const x = (n: number): number => x0 + MARGIN.left + (n / maxN) * plotW;
   const y = (v: number): number => y0 + MARGIN.top + plotH - (v / maxY) * plotH;
   const parts: string[] = [
@@ -86,6 +96,14 @@ function panel(points: readonly GrowthPoint[], spec: Panel, x0: number, y0: numb
         `<circle cx="${x(p.members).toFixed(1)}" cy="${y(spec.value(p)).toFixed(1)}" r="3" fill="${COLOURS[store]}"/>`,
       );
     }
+    for (const p of behind.filter((b) => b.store === store)) {
+      const value = spec.value(p);
+      const cy = y(Math.min(value, maxY)).toFixed(1);
+      parts.push(
+        `<circle cx="${x(p.members).toFixed(1)}" cy="${cy}" r="4" fill="white" stroke="${COLOURS[store]}" stroke-width="2"/>`,
+        `<text x="${x(p.members) - 8}" y="${Number(cy) + 4}" font-size="10" text-anchor="end" fill="${COLOURS[store]}">${value > maxY ? '↑ ' : ''}${format(value)}</text>`,
+      );
+    }
     // Linear growth from the smallest measured point, for comparison.
     const first = series[0];
     const slope = spec.value(first) / first.members;
@@ -108,7 +126,7 @@ export function growthChart(points: readonly GrowthPoint[], caption: string): st
   const cols = 2;
   const rows = Math.ceil(PANELS.length / cols);
   const width = WIDTH * cols;
-  const height = HEIGHT * rows + 56;
+  const height = HEIGHT * rows + 74;
   const body = PANELS.map((spec, i) =>
     panel(points, spec, (i % cols) * WIDTH, Math.floor(i / cols) * HEIGHT),
   ).join('\n');
@@ -120,7 +138,8 @@ export function growthChart(points: readonly GrowthPoint[], caption: string): st
     `<rect x="64" y="${legendY - 9}" width="14" height="4" fill="${COLOURS.redis}"/><text x="84" y="${legendY}" font-size="12">Redis store</text>`,
     `<rect x="184" y="${legendY - 9}" width="14" height="4" fill="${COLOURS.postgres}"/><text x="204" y="${legendY}" font-size="12">Postgres store</text>`,
     `<text x="324" y="${legendY}" font-size="12">dashed: linear growth from N = smallest</text>`,
-    `<text x="64" y="${legendY + 20}" font-size="11" fill="#444">${caption}</text>`,
+    `<text x="64" y="${legendY + 20}" font-size="11" fill="#444">hollow, off the curve: the driver fell behind (under ${DRIVER_PACE_FLOOR} heartbeats/member/s) — its churn, not the store's growth</text>`,
+    `<text x="64" y="${legendY + 38}" font-size="11" fill="#444">${caption}</text>`,
     '</svg>',
     '',
   ].join('\n');

@@ -85,8 +85,17 @@ function shardMovesPerJoin(n: number): number {
   return moved;
 }
 
+/** Re-read delay of every member but the observer (`m0`) and the trial joiners: see `SimulatedMember`. */
+const FOLLOWER_NOTICE_DELAY_MS = 250;
+
 async function startMember(store: GrowthStore, ns: string, id: string, timing: MemberTiming) {
-  const member = new SimulatedMember(createNodeInfo({ nodeId: id }), await store.member(ns), timing);
+  const follower = /^m[1-9]/.test(id);
+  const member = new SimulatedMember(
+    createNodeInfo({ nodeId: id }),
+    await store.member(ns),
+    timing,
+    follower ? FOLLOWER_NOTICE_DELAY_MS : 0,
+  );
   await member.start();
   return member;
 }
@@ -95,6 +104,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** How long all members may take to start and be seen together. */
 const STARTUP_DEADLINE_MS = 120_000;
+/** How long a join or a crash may take to be seen before the round is given up (the driver fell behind). */
+const TRIAL_DEADLINE_MS = 30_000;
 
 async function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -127,6 +138,10 @@ export async function growthRound(
           cluster.push(
             ...(await Promise.all(batch.map((id) => startMember(store, ns, id, settings.timing)))),
           );
+          // Let each batch's join storm (every member re-reads on every notice) settle before the next one: in
+          // one process, N members re-reading N records each is N² work that real replicas spread over N machines.
+          const started = cluster.length;
+          await cluster[0].until((view) => view.size >= started);
         }
         await cluster[0].until((view) => view.size === members);
         return cluster[0];
@@ -152,12 +167,20 @@ export async function growthRound(
       const id = `joiner${trial}`;
       const started = performance.now();
       const joiner = await startMember(store, ns, id, settings.timing);
-      await observer.until((view) => view.has(id));
+      await withDeadline(
+        observer.until((view) => view.has(id)),
+        TRIAL_DEADLINE_MS,
+        `${id} never seen`,
+      );
       joins.push(performance.now() - started);
       await sleep(settings.timing.heartbeatInterval * 2);
       const killed = performance.now();
       await joiner.crash();
-      await observer.until((view) => !view.has(id));
+      await withDeadline(
+        observer.until((view) => !view.has(id)),
+        TRIAL_DEADLINE_MS,
+        `${id} never seen gone after its crash`,
+      );
       crashes.push(performance.now() - killed);
     }
     return {

@@ -6,10 +6,11 @@
  * failure timeout (2000 ms). Per N and store: operations per second the store serves, its CPU, Redis bytes per
  * second, how long a join takes to be seen and a crash to be detected, and how many of 4096 keys move on a join.
  * Writes `bench/results/growth.json` and the chart `docs/growth.svg`, and prints a Markdown table.
- * `BENCH_QUICK=1`: shorter windows, one trial.
+ * `BENCH_QUICK=1`: shorter windows, one trial. `BENCH_CHART_ONLY=1`: measure nothing, redraw the chart from the
+ * last `bench/results/growth.json`.
  */
 import { PostgresServer, RedisServer } from '@shoal/testing';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import pg from 'pg';
@@ -72,7 +73,17 @@ async function writeOutputs(
   return caption;
 }
 
+/** Redraws the chart from the last results file. */
+async function redrawChart(): Promise<void> {
+  const saved = JSON.parse(await readFile(resolve(RESULTS_DIR, 'growth.json'), 'utf8')) as {
+    caption: string;
+    points: GrowthPoint[];
+  };
+  await writeFile(resolve(DOCS_DIR, 'growth.svg'), growthChart(saved.points, saved.caption));
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_CHART_ONLY === '1') return redrawChart();
   const loadAtStart = loadavg();
   const redisServer = await RedisServer.start();
   const postgresServer = await PostgresServer.start();

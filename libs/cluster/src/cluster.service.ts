@@ -13,7 +13,12 @@ import { ClusterMetrics } from './cluster.metrics.js';
 import { ClusterConnections } from './connections/cluster-connections.js';
 import { ConnectionMissingError } from './errors/connection-missing.error.js';
 import type { Member, MembershipEvent } from './membership/membership-event.js';
-import type { MemberRecord, MembershipNotice, MembershipStore } from './membership/membership-store.js';
+import type {
+  MemberRecord,
+  MembershipNotice,
+  MembershipSnapshot,
+  MembershipStore,
+} from './membership/membership-store.js';
 import { MembershipView } from './membership/membership-view.js';
 import type { NodeInfo } from './node-identity.js';
 import { RedisEpochWatch, type RedisDataLoss } from './redis/redis-epoch.js';
@@ -48,6 +53,8 @@ export class ClusterService
   private lastBeatAt = 0;
   private requested = 0;
   private applied = 0;
+  /** The membership version of the view (from the read applied last); heartbeats skip the member list while it holds. */
+  private knownVersion?: string;
   private refreshing = false;
   private refreshAgain = false;
 
@@ -199,7 +206,7 @@ export class ClusterService
   private async beat(): Promise<void> {
     if (!this.running || this.pendingBeat) return;
     const seq = ++this.requested;
-    const beat = this.store.beat(this.node, this.config.failureTimeout);
+    const beat = this.store.beat(this.node, this.config.failureTimeout, this.knownVersion);
     this.pendingBeat = beat.catch(() => undefined).finally(() => (this.pendingBeat = undefined));
     try {
       const result = await withTimeout(beat, this.config.failureTimeout, 'membership heartbeat');
@@ -211,7 +218,7 @@ export class ClusterService
         this.metrics.removedByThisNode.inc(result.removed.length);
         this.logger.log(`removed dead member(s): ${result.removed.join(', ')}`);
       }
-      this.applyRead(seq, result.members);
+      if (result.members) this.applyRead(seq, { version: result.version, members: result.members });
     } catch (error) {
       this.metrics.heartbeatFailures.inc();
       if (!this.storeDown) this.logger.warn(`membership heartbeat failed, retrying: ${String(error)}`);
@@ -251,10 +258,11 @@ export class ClusterService
   }
 
   /** Applies a read unless a read issued later was applied already (reads can complete out of order). */
-  private applyRead(seq: number, members: readonly MemberRecord[]): void {
+  private applyRead(seq: number, read: MembershipSnapshot): void {
     if (seq < this.applied || !this.running) return;
     this.applied = seq;
-    this.publish(this.view.apply(members, this.selfRecord()));
+    this.knownVersion = read.version;
+    this.publish(this.view.apply(read.members, this.selfRecord()));
   }
 
   private publish(events: readonly MembershipEvent[]): void {

@@ -16,6 +16,7 @@ export type {
   BeatResult,
   MemberRecord,
   MembershipNotice,
+  MembershipSnapshot,
   MembershipStore,
 } from './membership/membership-store.js';
 export { MemoryMembershipStore } from './membership/memory-membership.store.js';

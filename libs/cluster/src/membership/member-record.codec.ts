@@ -20,6 +20,18 @@ export function parseNodeInfo(json: string): NodeInfo | undefined {
   }
 }
 
+/** Whether two infos describe the same incarnation with the same facts (what other members would see). */
+export function sameNodeInfo(a: NodeInfo, b: NodeInfo): boolean {
+  return (
+    a.incarnation === b.incarnation &&
+    a.version === b.version &&
+    a.host === b.host &&
+    a.pid === b.pid &&
+    a.startedAt === b.startedAt &&
+    JSON.stringify(a.metadata) === JSON.stringify(b.metadata)
+  );
+}
+
 /** Zips `[id, score, id, score...]` and the matching info JSON strings into sorted member records. */
 export function toMemberRecords(live: readonly string[], infos: readonly string[]): MemberRecord[] {
   const records: MemberRecord[] = [];

@@ -2,8 +2,22 @@ import type { NodeInfo } from '../node-identity.js';
 
 /** One live member as the store records it. */
 export interface MemberRecord extends NodeInfo {
-  /** Time of its last heartbeat, on the store's clock (epoch ms). */
+  /**
+   * Time of its last heartbeat as of the read that returned it, on the store's clock (epoch ms). Heartbeats return
+   * the members only when membership changed, so in `ClusterService.members()` this is as of the last change.
+   */
   readonly lastSeen: number;
+}
+
+/** A read of the live members, with the membership version it reflects. */
+export interface MembershipSnapshot {
+  /**
+   * Opaque; changes whenever a member joins, leaves, is removed or changes its info (a new incarnation, other
+   * metadata), and never on a mere heartbeat. Never repeats a value after the store lost its data.
+   */
+  readonly version: string;
+  /** Live members, sorted by id. Their `lastSeen` is as of this read. */
+  readonly members: readonly MemberRecord[];
 }
 
 /** What one heartbeat round trip did. */
@@ -12,8 +26,13 @@ export interface BeatResult {
   readonly created: boolean;
   /** Ids of members this call removed because their heartbeat was older than the failure timeout. */
   readonly removed: readonly string[];
-  /** Live members after the beat, this node included. */
-  readonly members: readonly MemberRecord[];
+  /** The membership version after the beat. */
+  readonly version: string;
+  /**
+   * Live members after the beat, this node included; `undefined` when `version` equals the `knownVersion` the
+   * caller passed: nobody joined, left or changed since the caller's read, so its member list still holds.
+   */
+  readonly members?: readonly MemberRecord[];
 }
 
 /** A push from the store that membership changed; a hint to re-read it, never the only source of truth. */
@@ -32,12 +51,14 @@ export interface MembershipStore {
   init(onNotice: (notice: MembershipNotice) => void): Promise<void>;
   /**
    * One atomic step: record a heartbeat of `self`, remove members silent for longer than `failureTimeoutMs`
-   * (each removal done by exactly one caller, announced with a `left` notice), and read the live members.
+   * (each removal done by exactly one caller, announced with a `left` notice, and bumping the version), and read
+   * the live members unless the membership version is still `knownVersion` — then only the version travels, so a
+   * steady cluster's heartbeats cost O(1) bytes each instead of O(members).
    */
-  beat(self: NodeInfo, failureTimeoutMs: number): Promise<BeatResult>;
-  /** Live members (heartbeat within `failureTimeoutMs` on the store clock). */
-  list(failureTimeoutMs: number): Promise<MemberRecord[]>;
-  /** Removes `self` at once and announces it; does nothing if another incarnation now holds the id. */
+  beat(self: NodeInfo, failureTimeoutMs: number, knownVersion?: string): Promise<BeatResult>;
+  /** Live members (heartbeat within `failureTimeoutMs` on the store clock) and the version they reflect. */
+  list(failureTimeoutMs: number): Promise<MembershipSnapshot>;
+  /** Removes `self` at once, bumps the version and announces it; does nothing if another incarnation holds the id. */
   leave(self: NodeInfo): Promise<void>;
   /** Stops notices and releases what `init` acquired. Does not close shared connections. */
   close(): Promise<void>;

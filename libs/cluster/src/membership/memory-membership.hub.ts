@@ -6,6 +6,8 @@ import type { MemberRecord, MembershipNotice } from './membership-store.js';
  */
 export class MemoryMembershipHub {
   readonly members = new Map<string, MemberRecord>();
+  /** The membership version: bumped on every join, leave, removal or info change. */
+  version = 0;
   private readonly listeners = new Set<(notice: MembershipNotice) => void>();
 
   /** @param now the hub's clock (the "store clock" of memory stores); a fake clock can be passed in tests. */

@@ -1,7 +1,12 @@
 import type { NodeInfo } from '../node-identity.js';
-import { byId } from './member-record.codec.js';
+import { byId, sameNodeInfo } from './member-record.codec.js';
 import { MemoryMembershipHub } from './memory-membership.hub.js';
-import type { BeatResult, MemberRecord, MembershipNotice, MembershipStore } from './membership-store.js';
+import type {
+  BeatResult,
+  MembershipNotice,
+  MembershipSnapshot,
+  MembershipStore,
+} from './membership-store.js';
 
 /** Membership in this process's memory: for tests and single-process apps. */
 export class MemoryMembershipStore implements MembershipStore {
@@ -13,30 +18,36 @@ export class MemoryMembershipStore implements MembershipStore {
     this.unsubscribe = this.hub.subscribe(onNotice);
   }
 
-  async beat(self: NodeInfo, failureTimeoutMs: number): Promise<BeatResult> {
+  async beat(self: NodeInfo, failureTimeoutMs: number, knownVersion?: string): Promise<BeatResult> {
     const now = this.hub.now();
     const previous = this.hub.members.get(self.id);
     const created = previous?.incarnation !== self.incarnation;
+    // Back from a silence longer than the failure timeout (hidden from reads meanwhile) is a change too.
+    const back = previous !== undefined && previous.lastSeen < now - failureTimeoutMs;
+    if (!previous || back || !sameNodeInfo(previous, self)) this.hub.version += 1;
     this.hub.members.set(self.id, { ...self, lastSeen: now });
     if (created) this.hub.publish({ type: 'joined', id: self.id });
     const removed: string[] = [];
     for (const [id, member] of this.hub.members) {
       if (member.lastSeen < now - failureTimeoutMs) {
         this.hub.members.delete(id);
+        this.hub.version += 1;
         removed.push(id);
         this.hub.publish({ type: 'left', id });
       }
     }
-    return { created, removed, members: this.live(now, failureTimeoutMs) };
+    const { version, members } = this.live(now, failureTimeoutMs);
+    return { created, removed, version, members: version === knownVersion ? undefined : members };
   }
 
-  async list(failureTimeoutMs: number): Promise<MemberRecord[]> {
+  async list(failureTimeoutMs: number): Promise<MembershipSnapshot> {
     return this.live(this.hub.now(), failureTimeoutMs);
   }
 
   async leave(self: NodeInfo): Promise<void> {
     if (this.hub.members.get(self.id)?.incarnation !== self.incarnation) return;
     this.hub.members.delete(self.id);
+    this.hub.version += 1;
     this.hub.publish({ type: 'left', id: self.id });
   }
 
@@ -44,9 +55,10 @@ export class MemoryMembershipStore implements MembershipStore {
     this.unsubscribe?.();
   }
 
-  private live(now: number, failureTimeoutMs: number): MemberRecord[] {
-    return [...this.hub.members.values()]
+  private live(now: number, failureTimeoutMs: number): MembershipSnapshot {
+    const members = [...this.hub.members.values()]
       .filter((member) => member.lastSeen >= now - failureTimeoutMs)
       .sort(byId);
+    return { version: String(this.hub.version), members };
   }
 }

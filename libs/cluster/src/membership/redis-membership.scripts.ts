@@ -1,9 +1,23 @@
 import { RedisScript } from '../redis/redis-script.js';
 
-/** KEYS: members zset, nodes hash. Puts `now` (store clock, ms) and `cutoff` in scope. */
+/** Puts `t` (Redis `TIME`) and `now` (store clock, ms) in scope. */
 const clock = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+/**
+ * The membership version, KEYS[4]: `bump()` on a join, leave, removal or info change, never on a heartbeat. A
+ * missing counter (first use, or Redis lost its data) starts from the store clock in microseconds, so a recreated
+ * counter never repeats a value a member may still hold as its known version. Needs `t` in scope.
+ */
+const versionCounter = `
+local function bump()
+  if redis.call('EXISTS', KEYS[4]) == 0 then
+    redis.call('SET', KEYS[4], t[1] .. string.sub('000000' .. t[2], -6))
+  end
+  return redis.call('INCR', KEYS[4])
+end
 `;
 
 /**
@@ -42,17 +56,26 @@ if #ids > 0 then
 end
 `;
 
-/** Raw reply of the beat script: created flag, removed ids, [id, score, ...], infos. */
-export type BeatReply = [number, string[], string[], string[]];
-/** Raw reply of the list script: [id, score, ...], infos. */
-export type ListReply = [string[], string[]];
+/**
+ * Raw reply of the beat script: created flag, removed ids, version, then — unless the version is the caller's known
+ * one — [id, score, ...] and infos.
+ */
+export type BeatReply = [number, string[], number, string[]?, string[]?];
+/** Raw reply of the list script: version (0 before the first registration), [id, score, ...], infos. */
+export type ListReply = [number, string[], string[]];
 
-/** KEYS: members zset, nodes hash, grace hash. ARGV: id, info JSON, failure timeout ms, channel. */
-export const beatScript = new RedisScript<BeatReply>(`${clock}
+/**
+ * KEYS: members zset, nodes hash, grace hash, version counter. ARGV: id, info JSON, failure timeout ms, channel,
+ * the caller's known version ('' for none).
+ */
+export const beatScript = new RedisScript<BeatReply>(`${clock}${versionCounter}
 local id = ARGV[1]
 local failure = tonumber(ARGV[3])
 local cutoff = now - failure
 ${outageGrace(true)}local previous = redis.call('HGET', KEYS[2], id)
+-- Back from a silence longer than the failure timeout (not swept yet, but hidden from reads meanwhile): a change.
+local lastBeat = tonumber(redis.call('ZSCORE', KEYS[1], id))
+local back = lastBeat ~= nil and lastBeat < now - failure
 redis.call('ZADD', KEYS[1], now, id)
 local created = 0
 if previous ~= ARGV[2] then
@@ -66,23 +89,33 @@ for _, gone in ipairs(stale) do
   redis.call('HDEL', KEYS[2], gone)
   redis.call('PUBLISH', ARGV[4], cjson.encode({type = 'left', id = gone}))
 end
+-- A counter missing while members exist (data loss of that key alone, or members written before versions
+-- existed) is recreated too, so no caller keeps a stale list against an unchanged-looking version.
+local version
+if created == 1 or back or #stale > 0 or redis.call('EXISTS', KEYS[4]) == 0 then
+  version = bump()
+else
+  version = tonumber(redis.call('GET', KEYS[4]))
+end
+if version == tonumber(ARGV[5]) then return {created, stale, version} end
 ${readLive}
-return {created, stale, live, infos}
+return {created, stale, version, live, infos}
 `);
 
-/** KEYS: members zset, nodes hash, grace hash. ARGV: failure timeout ms. */
+/** KEYS: members zset, nodes hash, grace hash, version counter. ARGV: failure timeout ms. */
 export const listScript = new RedisScript<ListReply>(`${clock}
 local failure = tonumber(ARGV[1])
 local cutoff = now - failure
 ${outageGrace(false)}${readLive}
-return {live, infos}
+return {tonumber(redis.call('GET', KEYS[4]) or '0'), live, infos}
 `);
 
-/** ARGV: id, info JSON (the incarnation that leaves), channel. */
-export const leaveScript = new RedisScript<number>(`
+/** KEYS: as the beat script. ARGV: id, info JSON (the incarnation that leaves), channel. */
+export const leaveScript = new RedisScript<number>(`${clock}${versionCounter}
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
+bump()
 redis.call('PUBLISH', ARGV[3], cjson.encode({type = 'left', id = ARGV[1]}))
 return 1
 `);

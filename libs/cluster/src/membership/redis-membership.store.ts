@@ -1,13 +1,20 @@
 import type { NodeInfo } from '../node-identity.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import { duplicateConnection } from '../redis/duplicate-connection.js';
-import type { BeatResult, MemberRecord, MembershipNotice, MembershipStore } from './membership-store.js';
+import type {
+  BeatResult,
+  MembershipNotice,
+  MembershipSnapshot,
+  MembershipStore,
+} from './membership-store.js';
 import { parseNotice, toMemberRecords } from './member-record.codec.js';
 import { beatScript, leaveScript, listScript } from './redis-membership.scripts.js';
 
 /**
  * Membership in Redis: a sorted set of heartbeats scored by Redis `TIME`, a hash of node infos, Lua scripts for
- * atomic beat/sweep/leave, and pub/sub for instant notices. Keys share the `{cluster}` hash tag (Redis Cluster).
+ * atomic beat/sweep/leave, a version counter bumped on every change of membership (so a heartbeat returns the
+ * member list only when it changed), and pub/sub for instant notices. Keys share the `{cluster}` hash tag (Redis
+ * Cluster).
  *
  * A store failover (Sentinel, Cluster) or restart silences every node at once; when no node could beat for over half
  * the failure timeout, the members live before the silence are kept (neither swept nor hidden) for one more failure
@@ -15,7 +22,7 @@ import { beatScript, leaveScript, listScript } from './redis-membership.scripts.
  * that crashed during that window is removed up to one failure timeout later than usual.
  */
 export class RedisMembershipStore implements MembershipStore {
-  private readonly keys: [string, string, string];
+  private readonly keys: [string, string, string, string];
   private readonly channel: string;
   private subscriber?: RedisClient;
 
@@ -23,7 +30,12 @@ export class RedisMembershipStore implements MembershipStore {
     private readonly redis: RedisClient,
     prefix: string,
   ) {
-    this.keys = [`${prefix}:{cluster}:members`, `${prefix}:{cluster}:nodes`, `${prefix}:{cluster}:grace`];
+    this.keys = [
+      `${prefix}:{cluster}:members`,
+      `${prefix}:{cluster}:nodes`,
+      `${prefix}:{cluster}:grace`,
+      `${prefix}:{cluster}:version`,
+    ];
     this.channel = `${prefix}:{cluster}:changes`;
   }
 
@@ -37,19 +49,25 @@ export class RedisMembershipStore implements MembershipStore {
     await subscriber.subscribe(this.channel);
   }
 
-  async beat(self: NodeInfo, failureTimeoutMs: number): Promise<BeatResult> {
-    const [created, removed, live, infos] = await beatScript.run(this.redis, this.keys, [
+  async beat(self: NodeInfo, failureTimeoutMs: number, knownVersion?: string): Promise<BeatResult> {
+    const [created, removed, version, live, infos] = await beatScript.run(this.redis, this.keys, [
       self.id,
       JSON.stringify(self),
       failureTimeoutMs,
       this.channel,
+      knownVersion ?? '',
     ]);
-    return { created: created === 1, removed, members: toMemberRecords(live, infos) };
+    return {
+      created: created === 1,
+      removed,
+      version: String(version),
+      members: live && infos ? toMemberRecords(live, infos) : undefined,
+    };
   }
 
-  async list(failureTimeoutMs: number): Promise<MemberRecord[]> {
-    const [live, infos] = await listScript.run(this.redis, this.keys, [failureTimeoutMs]);
-    return toMemberRecords(live, infos);
+  async list(failureTimeoutMs: number): Promise<MembershipSnapshot> {
+    const [version, live, infos] = await listScript.run(this.redis, this.keys, [failureTimeoutMs]);
+    return { version: String(version), members: toMemberRecords(live, infos) };
   }
 
   async leave(self: NodeInfo): Promise<void> {
