@@ -154,7 +154,9 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
         'for both contestants (golden-ratio sequence, read from the lease key’s PTTL), so a SIGKILL leaves ' +
         '2000–3000 ms of lease to run out.',
       'SIGTERM: shoal releases the lease and publishes the release (survivors retry at once); raw deletes the ' +
-        'key with compare-and-del and survivors find out on their next 250 ms retry.',
+        'key with compare-and-del and survivors find out on their next 250 ms retry. The sample runs with ' +
+        "SHOAL_DRAIN_DELAY=0: with HealthModule's default drain delay (5 s, for load balancers) the lease is handed " +
+        'back that much later.',
       `lock rows: ${settings.acquisitions} uncontended acquisitions per contestant per round (at the start of each ` +
         `turn, after ${settings.lockSettleMs / 1000} s of quiet and ${settings.lockSettleMs / 1000} s more after ` +
         'the setup) in the benchmark ' +
