@@ -126,12 +126,23 @@ export class CacheNamespace<V = unknown> {
   }
 
   /** The cached value, or `undefined`. A stale value in grace counts as found. */
-  async get<T extends V>(key: string): Promise<T | undefined> {
-    const hit = this.view.l1.peek(checkKey(key));
-    if (hit !== L1_MISS && hit !== L1_ASK_ENGINE) {
-      this.l1Hit.inc();
-      return hit as T;
+  get<T extends V>(key: string): Promise<T | undefined> {
+    let hit: unknown;
+    try {
+      hit = this.view.l1.peek(checkKey(key));
+    } catch (error) {
+      return Promise.reject(error);
     }
+    if (hit !== L1_MISS && hit !== L1_ASK_ENGINE) {
+      // A plain L1 hit settles without an async function's frame: the common read, kept as cheap as the LRU's own.
+      this.l1Hit.inc();
+      return Promise.resolve(hit as T);
+    }
+    return this.getBeyondL1<T>(key, hit);
+  }
+
+  /** `get` past L1: an L2 read, then BentoCache for anything stale, tagged in doubt, missing or failed. */
+  private async getBeyondL1<T extends V>(key: string, hit: unknown): Promise<T | undefined> {
     let prefetched: L2Read | undefined;
     if (hit === L1_MISS && this.view.l2) {
       const found = await readThrough(this.view, key, l1FillTtl(this.parts.config, {}));
