@@ -25,6 +25,7 @@ export { PostgresMembershipStore } from './membership/postgres-membership.store.
 export { rendezvousOwner } from './shard-ring/rendezvous.js';
 export { RedisScript } from './redis/redis-script.js';
 export { duplicateConnection } from './redis/duplicate-connection.js';
+export { closeConnection, dropConnection } from './redis/close-connection.js';
 export { RedisEpochWatch } from './redis/redis-epoch.js';
 export { PostgresListener } from './postgres/postgres-listener.js';
 export { ensurePostgresSchema } from './postgres/postgres-schema.js';

@@ -1,5 +1,5 @@
 import { type RedisClient } from '@shoal/cluster';
-import { duplicateConnection } from '@shoal/cluster/internal';
+import { dropConnection, duplicateConnection } from '@shoal/cluster/internal';
 import { CacheBusTransport } from './cache-bus-transport.js';
 
 /**
@@ -60,6 +60,6 @@ export class RedisBusTransport extends CacheBusTransport {
   async disconnect(): Promise<void> {
     this.closed = true;
     this.live = false;
-    this.subscriber?.disconnect();
+    if (this.subscriber) dropConnection(this.subscriber);
   }
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { ConnectionMissingError } from '../errors/connection-missing.error.js';
+import { closeConnection } from '../redis/close-connection.js';
 import { withTimeout } from '../with-timeout.js';
 import type { RedisAvailability } from '../redis/redis-availability.js';
 import type { RedisClient } from '../redis/redis-client.js';
@@ -61,10 +62,7 @@ export class ClusterConnections {
     this.availability?.detach();
     // Bounded: a connection stuck mid-reconnect or a client never handed back must not hold the process.
     if (this.redisClient && this.owns.redis) {
-      await withTimeout(this.redisClient.quit(), 3000, 'redis quit').catch((error: unknown) => {
-        this.logger.debug(`redis quit: ${String(error)}`);
-        this.redisClient?.disconnect();
-      });
+      await closeConnection(this.redisClient, 3000);
     }
     if (this.postgresDataSource?.isInitialized && this.owns.postgres) {
       await withTimeout(this.postgresDataSource.destroy(), 5000, 'postgres close').catch((error: unknown) => {

@@ -5,6 +5,7 @@ import type {
   RedisClusterConnectionOptions,
   RedisConnectionOption,
 } from '../cluster-options.js';
+import { dropConnection } from '../redis/close-connection.js';
 import { RedisAvailability } from '../redis/redis-availability.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import { ClusterConnections } from './cluster-connections.js';
@@ -92,7 +93,7 @@ export async function createClusterConnections(options: {
     });
   } catch (error) {
     availability?.detach();
-    if (redis?.owned) redis.client.disconnect();
+    if (redis?.owned) dropConnection(redis.client);
     throw error;
   }
 }

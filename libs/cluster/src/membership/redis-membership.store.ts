@@ -1,5 +1,6 @@
 import type { NodeInfo } from '../node-identity.js';
 import type { RedisClient } from '../redis/redis-client.js';
+import { closeConnection } from '../redis/close-connection.js';
 import { duplicateConnection } from '../redis/duplicate-connection.js';
 import type {
   BeatResult,
@@ -78,10 +79,6 @@ export class RedisMembershipStore implements MembershipStore {
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     if (!subscriber) return;
-    try {
-      await subscriber.quit();
-    } catch {
-      subscriber.disconnect();
-    }
+    await closeConnection(subscriber);
   }
 }

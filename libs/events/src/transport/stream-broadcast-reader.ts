@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { type RedisClient } from '@shoal/cluster';
-import { duplicateConnection } from '@shoal/cluster/internal';
+import { dropConnection, duplicateConnection } from '@shoal/cluster/internal';
 import type { TransportSubscription } from './event-transport.js';
 import { decodeEntry, entriesOf } from './stream-codec.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,7 +45,7 @@ export class StreamBroadcastReader {
 
   async stop(graceMs: number): Promise<void> {
     this.running = false;
-    this.reader?.disconnect();
+    if (this.reader) dropConnection(this.reader);
     // Bounded like everything in shutdown: a read or dispatch stuck on a dead connection must not hold it up.
     await Promise.race([this.loopDone?.catch(() => undefined), sleep(graceMs)]);
     if (this.current) await Promise.race([this.current.catch(() => undefined), sleep(graceMs)]);

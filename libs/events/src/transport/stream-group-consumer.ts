@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { isStoreUnavailableError, type RedisClient } from '@shoal/cluster';
-import { duplicateConnection } from '@shoal/cluster/internal';
+import { dropConnection, duplicateConnection } from '@shoal/cluster/internal';
 import { DeliveryNotDoneError } from '../handling/not-done.error.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { TransportSubscription } from './event-transport.js';
@@ -127,7 +127,7 @@ export class StreamGroupConsumer {
   /** Stops reading; waits up to `graceMs` for running deliveries (unfinished ones stay pending for others). */
   async stop(graceMs: number): Promise<void> {
     this.running = false;
-    this.reader?.disconnect();
+    if (this.reader) dropConnection(this.reader);
     // Bounded like everything in shutdown: a read or dispatch stuck on a dead connection must not hold it up.
     await Promise.race([this.loopDone?.catch(() => undefined), sleep(graceMs)]);
     const running = Promise.allSettled([...this.inFlight]);

@@ -1,7 +1,7 @@
 import { CORRELATION_OPTION } from '../workers/job-correlation.js';
 import { Logger } from '@nestjs/common';
 import type { ClusterConnections, RedisClient } from '@shoal/cluster';
-import { withTimeout } from '@shoal/cluster/internal';
+import { closeConnection, withTimeout } from '@shoal/cluster/internal';
 import { DelayedError, Queue, Worker, type Job as BullJob } from 'bullmq';
 import { Cluster, type Redis } from 'ioredis';
 import type { DeadJob } from '../dead-letters/dead-job.js';
@@ -187,7 +187,7 @@ export class BullmqBackend implements JobsBackend {
     await Promise.allSettled(all.flatMap((q) => [q.queue.close(), q.dead.close()]));
     const connection = this.connection;
     this.connection = undefined;
-    await connection?.quit().catch(() => connection.disconnect());
+    if (connection) await closeConnection(connection);
   }
 
   private get(name: string): { queue: Queue; dead: Queue } {

@@ -1,5 +1,5 @@
 import { type RedisClient } from '@shoal/cluster';
-import { duplicateConnection } from '@shoal/cluster/internal';
+import { closeConnection, duplicateConnection } from '@shoal/cluster/internal';
 import type { AcquireResult, LeaseHolder, LeaseRenewal, LeaseStore } from './lease-store.js';
 import {
   acquireScript,
@@ -79,7 +79,7 @@ export class RedisLeaseStore implements LeaseStore {
   async close(): Promise<void> {
     const subscriber = this.subscriber;
     this.subscriber = undefined;
-    await subscriber?.quit().catch(() => subscriber.disconnect());
+    if (subscriber) await closeConnection(subscriber);
   }
 
   private keys(lease: string): [string, string] {

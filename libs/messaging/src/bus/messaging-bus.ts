@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClusterConnections, ClusterService, type RedisClient } from '@shoal/cluster';
-import { TickBatcher, duplicateConnection, type ItemOutcome } from '@shoal/cluster/internal';
+import { TickBatcher, closeConnection, duplicateConnection, type ItemOutcome } from '@shoal/cluster/internal';
 import { Cluster } from 'ioredis';
 import { MESSAGING_CONFIG } from '../messaging.constants.js';
 import type { MessagingConfig } from '../messaging-config.js';
@@ -94,7 +94,7 @@ export class MessagingBus implements OnApplicationShutdown {
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     this.starting = undefined;
-    if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
+    if (subscriber) await closeConnection(subscriber);
   }
 
   private async subscribe(): Promise<void> {

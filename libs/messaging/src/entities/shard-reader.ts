@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { RedisClient } from '@shoal/cluster';
-import { duplicateConnection } from '@shoal/cluster/internal';
+import { dropConnection, duplicateConnection } from '@shoal/cluster/internal';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ShardStreams } from './shard-streams.js';
 import type { ShardWorker } from './shard-worker.js';
@@ -53,7 +53,7 @@ export class ShardReader {
     if (!this.running) return;
     this.running = false;
     this.wake();
-    this.connection?.disconnect();
+    if (this.connection) dropConnection(this.connection);
     await this.loop;
   }
 

@@ -1,6 +1,8 @@
-import type { ClusterConnections, NodeInfo, RedisClient } from '@shoal/cluster';
+import type { ClusterConnections, NodeInfo } from '@shoal/cluster';
 import {
   assertMemoryStoreAllowed,
+  closeConnection,
+  dropConnection,
   duplicateConnection,
   withTimeout,
   type ClusterConfig,
@@ -30,10 +32,6 @@ export function attachmentsDdl(schema: string): string[] {
     `CREATE TABLE IF NOT EXISTS ${attachmentsTable(schema)} (
       id bigserial UNIQUE, created_at timestamptz NOT NULL DEFAULT now(), payload bytea)`,
   ];
-}
-
-async function quit(client: RedisClient): Promise<void> {
-  await withTimeout(client.quit(), 2000, 'redis quit').catch(() => client.disconnect());
 }
 
 /**
@@ -83,7 +81,7 @@ export async function createClusterTransport(
         key,
         publishOnSpecificResponseChannel: true,
       }) as AdapterFactory;
-      return { kind: 'redis', adapter, serverOptions: {}, messenger, close: () => quit(sub) };
+      return { kind: 'redis', adapter, serverOptions: {}, messenger, close: () => closeConnection(sub) };
     }
     case 'sharded': {
       const redis = connections.redis('RealtimeModule (adapter: sharded)');
@@ -102,7 +100,7 @@ export async function createClusterTransport(
         channelPrefix,
         subscriptionMode: config.subscriptionMode,
       }) as AdapterFactory;
-      return { kind: 'sharded', adapter, serverOptions: {}, messenger, close: () => quit(sub) };
+      return { kind: 'sharded', adapter, serverOptions: {}, messenger, close: () => closeConnection(sub) };
     }
     case 'streams': {
       const redis = connections.redis('RealtimeModule (adapter: streams)');
@@ -147,8 +145,8 @@ export async function createClusterTransport(
         messenger,
         close: async () => {
           // The duplicates only read (blocking XREAD, subscriptions): no reply to wait for.
-          for (const client of created) client.disconnect();
-          await quit(base);
+          for (const client of created) dropConnection(client);
+          await closeConnection(base);
         },
       };
     }

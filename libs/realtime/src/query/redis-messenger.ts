@@ -1,5 +1,5 @@
 import { type RedisClient } from '@shoal/cluster';
-import { duplicateConnection } from '@shoal/cluster/internal';
+import { closeConnection, duplicateConnection } from '@shoal/cluster/internal';
 import type { ClusterMessenger } from './cluster-messenger.js';
 
 /** Redis pub/sub: one channel every socket-serving replica listens to, and one per replica for answers. */
@@ -37,7 +37,7 @@ export class RedisMessenger implements ClusterMessenger {
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     if (!subscriber) return;
-    await subscriber.quit().catch(() => subscriber.disconnect());
+    await closeConnection(subscriber);
   }
 
   private channelOf(nodeId: string): string {
