@@ -34,6 +34,8 @@ const seqOf = (id: string) => Number(id.split('-')[0]);
  */
 export class FakeStreamRedis {
   readonly acked: string[] = [];
+  /** The client options Shoal touches (closing turns re-subscription off). */
+  readonly options: { autoResubscribe?: boolean } = {};
   private closed = false;
   private readonly blocked = new Set<(error: Error) => void>();
 
