@@ -138,7 +138,7 @@ export async function growthRound(
           cluster.push(
             ...(await Promise.all(batch.map((id) => startMember(store, ns, id, settings.timing)))),
           );
-          // Let each batch's join storm (every member re-reads on every notice) settle before the next one: in
+          // Let each batch's join storm settle before the next one (a member that missed a change re-reads): in
           // one process, N members re-reading N records each is N² work that real replicas spread over N machines.
           const started = cluster.length;
           await cluster[0].until((view) => view.size >= started);

@@ -1,4 +1,4 @@
-import type { MemberRecord, MembershipStore } from '@shoal/cluster/internal';
+import type { MemberRecord, MembershipNotice, MembershipStore } from '@shoal/cluster/internal';
 import type { NodeInfo } from '@shoal/cluster';
 
 /** Timing of a simulated member, as `ClusterModule` options. */
@@ -10,8 +10,9 @@ export interface MemberTiming {
 /**
  * One cluster member without Nest: the same store calls `ClusterService` makes — a heartbeat (`beat`, which also
  * sweeps, and reads the members when the membership version differs from the view's) every `heartbeatInterval`
- * after the previous one ended, and a re-read (`list`) on every join/leave notice, coalesced while one is in
- * flight. Its view is the member ids of the latest read.
+ * after the previous one ended; a join/leave notice that carries its change is applied to the view when the view is
+ * at the change's version, and any other notice makes it re-read (`list`), coalesced while a read is in flight. Reads
+ * issued before a change the view applied are not applied (they may predate it).
  */
 export class SimulatedMember {
   /** Heartbeats completed by every simulated member of this process (to check the driver kept the pace). */
@@ -24,6 +25,9 @@ export class SimulatedMember {
   private timer?: NodeJS.Timeout;
   private refreshing = false;
   private refreshAgain = false;
+  /** Sequence of issued reads and heartbeats, and of the last one applied (as in `ClusterService`). */
+  private requested = 0;
+  private applied = 0;
   private readonly viewListeners = new Set<(view: ReadonlySet<string>) => void>();
 
   constructor(
@@ -31,17 +35,17 @@ export class SimulatedMember {
     private readonly store: MembershipStore,
     private readonly timing: MemberTiming,
     /**
-     * How long a notice waits before the re-read, gathering the notices that follow it (0: read at once, as
-     * `ClusterService` does). A driver of hundreds of members in one process gives it to all but the observer it
-     * measures: N members each re-reading N records on every notice of a join storm is N² parsing in one process,
-     * which real replicas spread over N machines. Store load in a steady window is unaffected (no notices there).
+     * How long a notice that asks for a read waits before it, gathering the notices that follow it (0: read at once,
+     * as `ClusterService` does). A driver of hundreds of members in one process gives it to all but the observer it
+     * measures: members that missed a change re-read N records each, N² parsing in one process that real replicas
+     * spread over N machines. Store load in a steady window is unaffected (no notices there).
      */
     private readonly noticeDelayMs = 0,
   ) {}
 
   /** Subscribes to notices, beats once, then keeps beating. */
   async start(): Promise<void> {
-    await this.store.init(() => this.refresh());
+    await this.store.init((notice) => this.onNotice(notice));
     this.running = true;
     await this.beat();
     this.schedule();
@@ -77,15 +81,33 @@ export class SimulatedMember {
 
   private async beat(): Promise<void> {
     try {
+      const seq = ++this.requested;
       const result = await this.store.beat(this.info, this.timing.failureTimeout, this.version);
-      if (result.members) this.apply(result.version, result.members);
+      if (result.members) this.apply(seq, result.version, result.members);
       SimulatedMember.beats += 1;
     } catch {
       // a failed beat is retried on the next tick, as ClusterService does
     }
   }
 
-  /** A notice: read again, once more after the read in flight if one is. */
+  private onNotice(notice: MembershipNotice): void {
+    if (!this.running) return;
+    if (!this.applyNotice(notice)) this.refresh();
+  }
+
+  /** As `ClusterService`: a notice carrying its change, on a view at its `from` (or `to`), without a read. */
+  private applyNotice({ type, id, from, to, member }: MembershipNotice): boolean {
+    if (from === undefined || to === undefined || this.version === undefined) return false;
+    if (this.version !== from && this.version !== to) return false;
+    if (type === 'joined' && !member) return false;
+    const view = new Set(this.view);
+    if (type === 'joined') view.add(id);
+    else view.delete(id);
+    this.show(++this.requested, to, view);
+    return true;
+  }
+
+  /** Read again, once more after the read in flight if one is. */
   private refresh(): void {
     if (!this.running) return;
     this.refreshAgain = true;
@@ -98,16 +120,22 @@ export class SimulatedMember {
     if (this.noticeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.noticeDelayMs));
     while (this.refreshAgain && this.running) {
       this.refreshAgain = false;
+      const seq = ++this.requested;
       const read = await this.store.list(this.timing.failureTimeout).catch(() => undefined);
-      if (read) this.apply(read.version, read.members);
+      if (read) this.apply(seq, read.version, read.members);
     }
     this.refreshing = false;
   }
 
-  private apply(version: string, members: readonly MemberRecord[]): void {
-    if (!this.running) return;
+  private apply(seq: number, version: string, members: readonly MemberRecord[]): void {
+    this.show(seq, version, new Set(members.map((member) => member.id)));
+  }
+
+  private show(seq: number, version: string, view: ReadonlySet<string>): void {
+    if (!this.running || seq < this.applied) return;
+    this.applied = seq;
     this.version = version;
-    this.view = new Set(members.map((member) => member.id));
+    this.view = view;
     for (const listener of [...this.viewListeners]) listener(this.view);
   }
 }

@@ -20,6 +20,7 @@ export class ClusterMetrics {
   readonly heartbeatFailures: Counter;
   readonly removedByThisNode: Counter;
   readonly redisDataLosses: Counter;
+  readonly viewUpdates: Counter;
 
   constructor(readonly registry: Registry = register) {
     this.members = gauge(
@@ -42,6 +43,12 @@ export class ClusterMetrics {
       registry,
       'shoal_cluster_members_removed_total',
       'Dead members this node removed from the store',
+    );
+    this.viewUpdates = counter(
+      registry,
+      'shoal_cluster_view_updates_total',
+      "Updates of this node's membership view, by how they came: a notice carrying the change, or a read of all members",
+      ['via'],
     );
     this.redisDataLosses = counter(
       registry,

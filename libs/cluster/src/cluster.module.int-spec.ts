@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Injectable, Logger, Module, Scope, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { InProcessCluster, eventually } from '@shoal/testing';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { Registry } from 'prom-client';
 import { ClusterModule } from './cluster.module.js';
 import type { ClusterModuleOptions } from './cluster-options.js';
@@ -13,6 +14,7 @@ import { MemoryMembershipHub } from './membership/memory-membership.hub.js';
 import type { MembershipEvent } from './membership/membership-event.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const prefix = () => `t_${Math.random().toString(36).slice(2, 10)}`;
 
 @Injectable()
@@ -71,6 +73,21 @@ class PerRequest {
 
 describe('ClusterModule (in-process nodes)', () => {
   let cluster: InProcessCluster | undefined;
+  /** Postgres schemas the tests created, dropped at the end. */
+  const schemas = {
+    names: [] as string[],
+    add(name: string): string {
+      this.names.push(name);
+      return name;
+    },
+  };
+
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    for (const name of schemas.names) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+    await client.end();
+  });
 
   afterEach(async () => {
     await cluster?.close();
@@ -106,6 +123,43 @@ describe('ClusterModule (in-process nodes)', () => {
       }
       await expectAgreementOnOwners(survivors);
       expect(keys.some((k) => survivors[0].ownerOf(k) === 'node-2')).toBe(false);
+    },
+  );
+
+  it.each([
+    ['redis', () => ({ redis: REDIS_URL, prefix: prefix() })],
+    ['postgres', () => ({ postgres: DATABASE_URL, prefix: schemas.add(prefix()) })],
+  ])(
+    'on the %s store, a join and a leave reach the other nodes as notices carrying the change, applied without a read',
+    async (_, options) => {
+      const shared = { ...options(), heartbeatInterval: 1000, failureTimeout: 5000 };
+      const registries = [0, 1, 2, 3].map(() => new Registry());
+      const node = (index: number) => nodeModule({ ...shared, metricsRegistry: registries[index] })(index);
+      const appliedNotices = async (index: number) => {
+        const metric = await registries[index].getSingleMetric('shoal_cluster_view_updates_total')?.get();
+        return metric?.values.find((v) => v.labels.via === 'notice')?.value ?? 0;
+      };
+      cluster = await InProcessCluster.start(3, node);
+      const services = cluster.all(ClusterService);
+      await eventually(() => services.every((s) => s.size === 3), { what: 'all nodes see 3 members' });
+      const before = await Promise.all([0, 1, 2].map(appliedNotices));
+
+      const joiner = await InProcessCluster.start(1, () => node(3));
+      let afterJoin: number[];
+      try {
+        await eventually(() => services.every((s) => s.isMember('node-3')), { what: 'all nodes see node-3' });
+        afterJoin = await Promise.all([0, 1, 2].map(appliedNotices));
+        for (const i of [0, 1, 2]) expect(afterJoin[i]).toBeGreaterThan(before[i]);
+        const joined = services[0].members().find((m) => m.id === 'node-3');
+        expect(joined).toMatchObject({ id: 'node-3', pid: process.pid });
+      } finally {
+        await joiner.close();
+      }
+      await eventually(() => services.every((s) => !s.isMember('node-3')), {
+        what: 'all nodes see node-3 leave',
+      });
+      const afterLeave = await Promise.all([0, 1, 2].map(appliedNotices));
+      for (const i of [0, 1, 2]) expect(afterLeave[i]).toBeGreaterThan(afterJoin[i]);
     },
   );
 

@@ -182,4 +182,23 @@ describe('ClusterService membership', () => {
     await tick(config.heartbeatInterval);
     expect(a.service.registered).toBe(true);
   });
+
+  it('applies a join or a leave from the notice that carries it, without reading the members; a notice it cannot place makes it read', async () => {
+    const store = new MemoryMembershipStore(hub);
+    const a = await node('a', store);
+    await tick(1);
+    const list = jest.spyOn(store, 'list');
+    await node('b');
+    const c = await node('c');
+    await tick(1);
+    await c.service.beforeApplicationShutdown();
+    await tick(1);
+    expect(a.seen()).toEqual(['joined a', 'joined b', 'joined c', 'left c']);
+    expect(list).not.toHaveBeenCalled();
+    // A change from a version this view never held (it missed one): only a read can tell, and b is still there.
+    hub.publish({ type: 'left', id: 'b', from: '999', to: '1000' });
+    await tick(1);
+    expect(list).toHaveBeenCalledTimes(1);
+    expect(a.service.isMember('b')).toBe(true);
+  });
 });

@@ -233,7 +233,26 @@ export class ClusterService
       void this.beat();
       return;
     }
-    this.refresh();
+    if (!this.applyNotice(notice)) this.refresh();
+  }
+
+  /**
+   * Applies a notice that carries its change to a view at the change's `from` version (or already at its `to`: the
+   * notices of one change share them), without reading the members.
+   * @returns false when only a read can tell (no change carried, or the view is at another version).
+   */
+  private applyNotice({ type, id, from, to, member }: MembershipNotice): boolean {
+    if (from === undefined || to === undefined || this.knownVersion === undefined) return false;
+    if (this.knownVersion !== from && this.knownVersion !== to) return false;
+    if (type === 'joined' && !member) return false;
+    // Reads issued before this change are older than the view it leaves: none of them is applied any more.
+    this.applied = ++this.requested;
+    this.knownVersion = to;
+    this.metrics.viewUpdates.inc({ via: 'notice' });
+    this.publish(
+      this.view.applyChange(type === 'joined' && member ? { type, member } : { type: 'left', id }),
+    );
+    return true;
   }
 
   /** Re-reads membership; coalesces notices that arrive while a read is in flight. */
@@ -262,6 +281,7 @@ export class ClusterService
     if (seq < this.applied || !this.running) return;
     this.applied = seq;
     this.knownVersion = read.version;
+    this.metrics.viewUpdates.inc({ via: 'read' });
     this.publish(this.view.apply(read.members, this.selfRecord()));
   }
 

@@ -76,6 +76,25 @@ export function membershipStoreContract(
       await s2.leave(b);
     });
 
+    it('announces a change with the versions it moved between, and a join with the member as recorded', async () => {
+      const store = await open();
+      const seen = notices[notices.length - 1];
+      const a = node('v');
+      const before = (await store.list(FAILURE_TIMEOUT)).version;
+      const joined = await store.beat(a, FAILURE_TIMEOUT);
+      const join = await eventually(() => seen.find((n) => n.type === 'joined' && n.id === a.id));
+      expect(join).toMatchObject({
+        from: before,
+        to: joined.version,
+        member: { id: a.id, incarnation: a.incarnation, pid: a.pid, host: a.host },
+      });
+      expect(Math.abs((join.member?.lastSeen ?? 0) - Date.now())).toBeLessThan(5000);
+      await store.leave(a);
+      const after = (await store.list(FAILURE_TIMEOUT)).version;
+      const left = await eventually(() => seen.find((n) => n.type === 'left' && n.id === a.id));
+      expect(left).toMatchObject({ from: joined.version, to: after });
+    });
+
     it('returns the members on a heartbeat only when the version changed: on a join, an info change or a leave', async () => {
       const [s1, s2] = [await open(), await open()];
       const [a, b] = [node('v1'), node('v2')];

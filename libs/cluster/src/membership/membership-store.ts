@@ -35,10 +35,21 @@ export interface BeatResult {
   readonly members?: readonly MemberRecord[];
 }
 
-/** A push from the store that membership changed; a hint to re-read it, never the only source of truth. */
+/**
+ * A push from the store that membership changed, never the only source of truth (a lost notice is caught by the
+ * next heartbeat's version check). A notice that carries its change (`from`, `to`, and `member` on `joined`) is
+ * applied by a node whose view is at `from` without re-reading the members, so a join costs every node one notice
+ * instead of one read of all members; any other notice makes the node re-read.
+ */
 export interface MembershipNotice {
   readonly type: 'joined' | 'left';
   readonly id: string;
+  /** The membership version before the change (the notices of one change share `from` and `to`). */
+  readonly from?: string;
+  /** The membership version after the change. */
+  readonly to?: string;
+  /** On `joined`: the member as the store recorded it (a new member, a new incarnation, or changed info). */
+  readonly member?: MemberRecord;
 }
 
 /**

@@ -39,4 +39,23 @@ describe('MembershipView', () => {
     view.apply([self, member('b')], self);
     expect(view.apply([member('b'), self], self)).toEqual([]);
   });
+
+  it('applies an announced change without a read: joins, leaves, restarts, info changes, and never drops itself', () => {
+    const view = new MembershipView('a');
+    view.apply([self, member('b', 'b-1')], self);
+    const seen = (events: { type: string; member: MemberRecord }[]) =>
+      events.map((e) => `${e.type}:${e.member.incarnation}`);
+    expect(seen(view.applyChange({ type: 'joined', member: member('c') }))).toEqual(['joined:c-1']);
+    expect(seen(view.applyChange({ type: 'joined', member: member('b', 'b-2') }))).toEqual([
+      'left:b-1',
+      'joined:b-2',
+    ]);
+    const moved = { ...member('c'), host: 'elsewhere' };
+    expect(view.applyChange({ type: 'joined', member: moved })).toEqual([]);
+    expect(view.list().find((m) => m.id === 'c')?.host).toBe('elsewhere');
+    expect(seen(view.applyChange({ type: 'left', id: 'c' }))).toEqual(['left:c-1']);
+    expect(view.applyChange({ type: 'left', id: 'c' })).toEqual([]);
+    expect(view.applyChange({ type: 'left', id: 'a' })).toEqual([]);
+    expect(view.ids()).toEqual(['a', 'b']);
+  });
 });

@@ -47,4 +47,28 @@ export class MembershipView {
     for (const [id, member] of next) this.members.set(id, member);
     return [...left, ...joined];
   }
+
+  /**
+   * Applies one announced change without a read: `left` removes the member, `joined` adds it (a new incarnation of a
+   * member leaves and joins again; the same incarnation with other facts is replaced silently). `self` never leaves.
+   * @returns the changes, `left` before `joined`.
+   */
+  applyChange(
+    change: { type: 'left'; id: string } | { type: 'joined'; member: Member },
+    at = new Date(),
+  ): MembershipEvent[] {
+    if (change.type === 'left') {
+      const member = this.members.get(change.id);
+      if (!member || change.id === this.selfId) return [];
+      this.members.delete(change.id);
+      return [{ type: 'left', member, at }];
+    }
+    const member = change.member;
+    const before = this.members.get(member.id);
+    if (member.id === this.selfId && before) return [];
+    this.members.set(member.id, member);
+    if (before?.incarnation === member.incarnation) return [];
+    const joined: MembershipEvent = { type: 'joined', member, at };
+    return before ? [{ type: 'left', member: before, at }, joined] : [joined];
+  }
 }

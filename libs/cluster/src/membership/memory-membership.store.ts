@@ -24,16 +24,16 @@ export class MemoryMembershipStore implements MembershipStore {
     const created = previous?.incarnation !== self.incarnation;
     // Back from a silence longer than the failure timeout (hidden from reads meanwhile) is a change too.
     const back = previous !== undefined && previous.lastSeen < now - failureTimeoutMs;
-    if (!previous || back || !sameNodeInfo(previous, self)) this.hub.version += 1;
-    this.hub.members.set(self.id, { ...self, lastSeen: now });
-    if (created) this.hub.publish({ type: 'joined', id: self.id });
+    const record = { ...self, lastSeen: now };
+    this.hub.members.set(self.id, record);
+    if (!previous || back || !sameNodeInfo(previous, self))
+      this.hub.publish({ type: 'joined', id: self.id, ...this.bump(), member: record });
     const removed: string[] = [];
     for (const [id, member] of this.hub.members) {
       if (member.lastSeen < now - failureTimeoutMs) {
         this.hub.members.delete(id);
-        this.hub.version += 1;
         removed.push(id);
-        this.hub.publish({ type: 'left', id });
+        this.hub.publish({ type: 'left', id, ...this.bump() });
       }
     }
     const { version, members } = this.live(now, failureTimeoutMs);
@@ -47,12 +47,18 @@ export class MemoryMembershipStore implements MembershipStore {
   async leave(self: NodeInfo): Promise<void> {
     if (this.hub.members.get(self.id)?.incarnation !== self.incarnation) return;
     this.hub.members.delete(self.id);
-    this.hub.version += 1;
-    this.hub.publish({ type: 'left', id: self.id });
+    this.hub.publish({ type: 'left', id: self.id, ...this.bump() });
   }
 
   async close(): Promise<void> {
     this.unsubscribe?.();
+  }
+
+  /** Bumps the version; returns the versions before and after, for the notice of the change. */
+  private bump(): { from: string; to: string } {
+    const from = String(this.hub.version);
+    this.hub.version += 1;
+    return { from, to: String(this.hub.version) };
   }
 
   private live(now: number, failureTimeoutMs: number): MembershipSnapshot {

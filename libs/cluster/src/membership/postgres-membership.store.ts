@@ -34,6 +34,23 @@ interface SnapshotRow {
   last_seen_ms: number | null;
 }
 
+/** NOTIFY payloads must stay under 8000 bytes: a larger member record is left out (the notice then asks for a read). */
+const MAX_NOTICE_BYTES = 7000;
+
+/** The `joined` notice of `self`, carrying its record unless that would not fit in a NOTIFY payload. */
+function joinedNotice(self: NodeInfo, lastSeen: number, change: { from: string; to: string }): string {
+  const full = JSON.stringify({
+    type: 'joined',
+    id: self.id,
+    ...change,
+    member: self,
+    lastSeen: Math.round(lastSeen),
+  });
+  return Buffer.byteLength(full) <= MAX_NOTICE_BYTES
+    ? full
+    : JSON.stringify({ type: 'joined', id: self.id, ...change });
+}
+
 /**
  * Membership in PostgreSQL, the "no extra infrastructure" path: one table in the `<prefix>` schema, heartbeats
  * stamped with `now()`, sweeps as a single `DELETE ... RETURNING` (one remover per member), LISTEN/NOTIFY for
@@ -122,16 +139,22 @@ export class PostgresMembershipStore implements MembershipStore {
         `WITH gone AS (
            DELETE FROM ${this.table} WHERE last_seen < to_timestamp($1::float8 / 1000) AND id <> $2 RETURNING id
          )
-         SELECT id, pg_notify($3, json_build_object('type', 'left', 'id', id)::text) FROM gone`,
-        [sweep.cutoff, self.id, this.channel],
+         SELECT id FROM gone`,
+        [sweep.cutoff, self.id],
       )) as { id: string }[];
       // Back from a silence longer than the failure timeout (not swept yet, but hidden from reads meanwhile): a change.
       const back = row.previous_ms !== null && row.previous_ms < row.now_ms - failureTimeoutMs;
-      const changed = created || back || row.same_info !== true || removed.length > 0;
+      const joined = created || back || row.same_info !== true;
+      const changed = joined || removed.length > 0;
       let version = row.version;
       if (changed || sweep.record) version = await this.updateState(manager, changed, sweep.record);
-      if (created || back) await this.notify(manager, 'joined', self.id);
       const ids = removed.map((gone) => gone.id);
+      if (changed && version !== null) {
+        const change = { from: (BigInt(version) - 1n).toString(), to: version };
+        const notices = ids.map((id) => JSON.stringify({ type: 'left', id, ...change }));
+        if (joined) notices.push(joinedNotice(self, row.now_ms, change));
+        await this.notify(manager, notices);
+      }
       if (version !== null && version === knownVersion) return { created, removed: ids, version };
       return { created, removed: ids, ...(await this.read(manager, failureTimeoutMs)) };
     });
@@ -144,11 +167,13 @@ export class PostgresMembershipStore implements MembershipStore {
   async leave(self: NodeInfo): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const gone = (await manager.query(
-        `WITH gone AS (DELETE FROM ${this.table} WHERE id = $1 AND incarnation = $2 RETURNING id)
-         SELECT pg_notify($3, json_build_object('type', 'left', 'id', id)::text) FROM gone`,
-        [self.id, self.incarnation, this.channel],
+        `WITH gone AS (DELETE FROM ${this.table} WHERE id = $1 AND incarnation = $2 RETURNING id) SELECT id FROM gone`,
+        [self.id, self.incarnation],
       )) as unknown[];
-      if (gone.length > 0) await this.updateState(manager, true, undefined);
+      if (gone.length === 0) return;
+      const to = await this.updateState(manager, true, undefined);
+      const change = to === null ? {} : { from: (BigInt(to) - 1n).toString(), to };
+      await this.notify(manager, [JSON.stringify({ type: 'left', id: self.id, ...change })]);
     });
   }
 
@@ -157,25 +182,36 @@ export class PostgresMembershipStore implements MembershipStore {
     this.listener = undefined;
   }
 
-  /** Bumps the version (when `bump`) and records a grace; returns the version. */
+  /**
+   * Bumps the version (when `bump`) and records a grace; returns the version. Writes here are SELECTs over a CTE:
+   * TypeORM hands a bare `UPDATE … RETURNING` back as `[rows, count]`, not as the rows.
+   */
   private async updateState(
     manager: EntityManager,
     bump: boolean,
     grace: { until: number; cutoff: number } | undefined,
   ): Promise<string | null> {
     const rows = (await manager.query(
-      `UPDATE ${this.state} SET version = version + $1::int,
-         grace_until = coalesce(to_timestamp($2::float8 / 1000), grace_until),
-         grace_cutoff = coalesce(to_timestamp($3::float8 / 1000), grace_cutoff)
-       WHERE id = 1
-       RETURNING version::text AS version`,
+      `WITH updated AS (
+         UPDATE ${this.state} SET version = version + $1::int,
+           grace_until = coalesce(to_timestamp($2::float8 / 1000), grace_until),
+           grace_cutoff = coalesce(to_timestamp($3::float8 / 1000), grace_cutoff)
+         WHERE id = 1
+         RETURNING version
+       )
+       SELECT version::text AS version FROM updated`,
       [bump ? 1 : 0, grace?.until ?? null, grace?.cutoff ?? null],
     )) as [{ version: string }] | [];
     return rows[0]?.version ?? null;
   }
 
-  private async notify(manager: EntityManager, type: 'joined' | 'left', id: string): Promise<void> {
-    await manager.query(`SELECT pg_notify($1, $2)`, [this.channel, JSON.stringify({ type, id })]);
+  /** Sends `notices` in order, delivered when the transaction commits. */
+  private async notify(manager: EntityManager, notices: string[]): Promise<void> {
+    if (notices.length === 0) return;
+    await manager.query(
+      `SELECT pg_notify($1, n) FROM unnest($2::text[]) WITH ORDINALITY AS t(n, i) ORDER BY i`,
+      [this.channel, notices],
+    );
   }
 
   /** The version and the live members in one statement, so both come from one snapshot. */

@@ -21,6 +21,17 @@ end
 `;
 
 /**
+ * The change part of a notice (`,"from":"…","to":"…"`) after `bump()`, given the counter as read before it; empty
+ * when the counter was missing (the notice then asks for a read). Needs KEYS[4].
+ */
+const changeOf = `
+local function changeOf(from)
+  if not from then return '' end
+  return ',"from":"' .. from .. '","to":"' .. redis.call('GET', KEYS[4]) .. '"'
+end
+`;
+
+/**
  * Store-outage grace. KEYS[3] (a hash) records when any node last beat. When the store heard no beat for over half
  * the failure timeout, nobody could reach it (a failover, a restart, a partition): members live when it went quiet
  * are then neither swept nor hidden for one more failure timeout, which lets every live node beat again first.
@@ -68,7 +79,7 @@ export type ListReply = [number, string[], string[]];
  * KEYS: members zset, nodes hash, grace hash, version counter. ARGV: id, info JSON, failure timeout ms, channel,
  * the caller's known version ('' for none).
  */
-export const beatScript = new RedisScript<BeatReply>(`${clock}${versionCounter}
+export const beatScript = new RedisScript<BeatReply>(`${clock}${versionCounter}${changeOf}
 local id = ARGV[1]
 local failure = tonumber(ARGV[3])
 local cutoff = now - failure
@@ -81,21 +92,31 @@ local created = 0
 if previous ~= ARGV[2] then
   redis.call('HSET', KEYS[2], id, ARGV[2])
   created = 1
-  redis.call('PUBLISH', ARGV[4], cjson.encode({type = 'joined', id = id}))
 end
 local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. cutoff)
 for _, gone in ipairs(stale) do
   redis.call('ZREM', KEYS[1], gone)
   redis.call('HDEL', KEYS[2], gone)
-  redis.call('PUBLISH', ARGV[4], cjson.encode({type = 'left', id = gone}))
 end
 -- A counter missing while members exist (data loss of that key alone, or members written before versions
 -- existed) is recreated too, so no caller keeps a stale list against an unchanged-looking version.
+local before = redis.call('GET', KEYS[4])
+local changed = created == 1 or back or #stale > 0
 local version
-if created == 1 or back or #stale > 0 or redis.call('EXISTS', KEYS[4]) == 0 then
+if changed or not before then
   version = bump()
 else
-  version = tonumber(redis.call('GET', KEYS[4]))
+  version = tonumber(before)
+end
+if changed then
+  local change = changeOf(before)
+  for _, gone in ipairs(stale) do
+    redis.call('PUBLISH', ARGV[4], '{"type":"left","id":' .. cjson.encode(gone) .. change .. '}')
+  end
+  if created == 1 or back then
+    redis.call('PUBLISH', ARGV[4], '{"type":"joined","id":' .. cjson.encode(id) .. change .. ',"member":' ..
+      ARGV[2] .. ',"lastSeen":' .. string.format('%d', now) .. '}')
+  end
 end
 if version == tonumber(ARGV[5]) then return {created, stale, version} end
 ${readLive}
@@ -111,11 +132,12 @@ return {tonumber(redis.call('GET', KEYS[4]) or '0'), live, infos}
 `);
 
 /** KEYS: as the beat script. ARGV: id, info JSON (the incarnation that leaves), channel. */
-export const leaveScript = new RedisScript<number>(`${clock}${versionCounter}
+export const leaveScript = new RedisScript<number>(`${clock}${versionCounter}${changeOf}
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
+local before = redis.call('GET', KEYS[4])
 bump()
-redis.call('PUBLISH', ARGV[3], cjson.encode({type = 'left', id = ARGV[1]}))
+redis.call('PUBLISH', ARGV[3], '{"type":"left","id":' .. cjson.encode(ARGV[1]) .. changeOf(before) .. '}')
 return 1
 `);
