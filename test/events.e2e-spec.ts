@@ -66,57 +66,63 @@ describe.each(stores)('events across sample processes, on %s', (_name, store) =>
       expect((await nodes.request<Stats>(name, '/orders/stats')).broadcastSeenHere).toBe(1);
   }, 60_000);
 
-  // On Postgres alone this scenario does not finish within 5 minutes yet: an open problem of the event log with
-  // SIGKILLed consumers at this volume (see the README, "Postgres only"). It runs on Redis.
-  if (store === 'redis')
-    it('10,000 events through the outbox, relay and consumer SIGKILLed at random: all handled, effects exactly once, per-user order kept', async () => {
-      const names = ['alpha', 'bravo', 'charlie', 'delta'];
-      // alpha and bravo publish (no relay); charlie relays and consumes; delta consumes.
-      nodes = await SampleNodes.start({
-        names,
-        store,
-        envFor: (name) => ({ SHOAL_RELAY: name === 'charlie' ? 'all' : 'off' }),
-      });
-      const publishers = ['alpha', 'bravo'].map(async (name) => {
-        const users = Array.from({ length: 5 }, (_, i) => `${name}-${i}`).join(',');
-        for (let batch = 0; batch < 10; batch += 1) {
-          await nodes!.request(name, `/orders/bulk?count=500&users=${users}`, 'POST', 120_000);
-        }
-      });
-      // Kill times from a seed: SHOAL_TEST_SEED=<seed> replays a failing run.
-      const random = seededRandom();
-      console.log(`chaos seed ${random.seed}`);
-      const chaos = (async () => {
-        for (const victim of ['charlie', 'delta', 'charlie', 'delta']) {
-          await sleep(random.between(1500, 4000));
-          await nodes!.node(victim).kill();
-          await sleep(random.between(300, 1500));
-          await nodes!.node(victim).start();
-        }
-      })();
-      await Promise.all([...publishers, chaos]);
-
-      const stats = await eventually(
-        async () => {
-          const s = await nodes!.request<Stats>('alpha', '/orders/stats');
-          return s.handled === 10_000 && s.deliveries.distinct === 10_000 ? s : undefined;
-        },
-        { what: '10,000 events handled', timeoutMs: 120_000, intervalMs: 1000 },
-      );
-      expect(stats.orders).toBe(10_000);
-      expect(stats.handled).toBe(10_000); // the idempotent handler's side effect: exactly once per event
-      expect(stats.deliveries.distinct).toBe(10_000); // every event delivered at least once
-      expect(stats.deliveries.total).toBeGreaterThanOrEqual(10_000);
-
-      const sequences = await eventually(
-        async () => {
-          const s = await nodes!.request<Record<string, number[]>>('bravo', '/orders/sequences');
-          return Object.values(s).reduce((n, list) => n + list.length, 0) === 10_000 ? s : undefined;
-        },
-        { what: 'the ordered handler saw every event', timeoutMs: 60_000, intervalMs: 1000 },
-      );
-      for (const [user, seen] of Object.entries(sequences)) {
-        expect({ user, seen }).toEqual({ user, seen: Array.from({ length: 1000 }, (_, i) => i + 1) });
+  it('10,000 events through the outbox, relay and consumer SIGKILLed at random: all handled, effects exactly once, per-user order kept', async () => {
+    const names = ['alpha', 'bravo', 'charlie', 'delta'];
+    // alpha and bravo publish (no relay); charlie relays and consumes; delta consumes.
+    nodes = await SampleNodes.start({
+      names,
+      store,
+      envFor: (name) => ({ SHOAL_RELAY: name === 'charlie' ? 'all' : 'off' }),
+    });
+    const publishers = ['alpha', 'bravo'].map(async (name) => {
+      const users = Array.from({ length: 5 }, (_, i) => `${name}-${i}`).join(',');
+      for (let batch = 0; batch < 10; batch += 1) {
+        await nodes!.request(name, `/orders/bulk?count=500&users=${users}`, 'POST', 120_000);
       }
-    }, 300_000);
+    });
+    // Kill times from a seed: SHOAL_TEST_SEED=<seed> replays a failing run.
+    const random = seededRandom();
+    console.log(`chaos seed ${random.seed}`);
+    const chaos = (async () => {
+      for (const victim of ['charlie', 'delta', 'charlie', 'delta']) {
+        await sleep(random.between(1500, 4000));
+        await nodes!.node(victim).kill();
+        await sleep(random.between(300, 1500));
+        await nodes!.node(victim).start();
+      }
+    })();
+    const started = Date.now();
+    await Promise.all([...publishers, chaos]);
+    const published = Date.now();
+
+    // Bounds generous for a loaded 2-core machine; on Postgres alone the log is slower than Redis Streams.
+    const slow = store === 'postgres-only';
+    const stats = await eventually(
+      async () => {
+        const s = await nodes!.request<Stats>('alpha', '/orders/stats');
+        return s.handled === 10_000 && s.deliveries.distinct === 10_000 ? s : undefined;
+      },
+      { what: '10,000 events handled', timeoutMs: slow ? 240_000 : 120_000, intervalMs: 1000 },
+    );
+    expect(stats.orders).toBe(10_000);
+    expect(stats.handled).toBe(10_000); // the idempotent handler's side effect: exactly once per event
+    expect(stats.deliveries.distinct).toBe(10_000); // every event delivered at least once
+    expect(stats.deliveries.total).toBeGreaterThanOrEqual(10_000);
+
+    const sequences = await eventually(
+      async () => {
+        const s = await nodes!.request<Record<string, number[]>>('bravo', '/orders/sequences');
+        return Object.values(s).reduce((n, list) => n + list.length, 0) === 10_000 ? s : undefined;
+      },
+      { what: 'the ordered handler saw every event', timeoutMs: slow ? 120_000 : 60_000, intervalMs: 1000 },
+    );
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    console.log(
+      `${store}: published under chaos in ${seconds(published - started)}, all handled and in order ` +
+        `${seconds(Date.now() - published)} later`,
+    );
+    for (const [user, seen] of Object.entries(sequences)) {
+      expect({ user, seen }).toEqual({ user, seen: Array.from({ length: 1000 }, (_, i) => i + 1) });
+    }
+  }, 480_000);
 });
