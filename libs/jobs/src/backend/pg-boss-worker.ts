@@ -20,9 +20,14 @@ class PostponedError extends Error {
   override readonly name = 'DelayedError';
 }
 
+/** Longest a free slot waits for others to free up before it is refilled, while the queue has a backlog. */
+const REFILL_WAIT_MS = 25;
+
 /**
  * One queue's worker on pg-boss: fetches up to `concurrency` jobs (`FOR UPDATE SKIP LOCKED`), woken by a NOTIFY
- * after each enqueue and polling as a fallback; renews the expiry of its active jobs every `lockDuration / 3`
+ * after each enqueue and polling as a fallback. While the queue has a backlog it refills once half of its slots are
+ * free, or {@link REFILL_WAIT_MS} after its last fetch, whichever comes first — not on every finished job, which
+ * would cost a round trip and a locking scan per job; renews the expiry of its active jobs every `lockDuration / 3`
  * (a killed node's jobs expire and are retried by pg-boss's maintenance); completes, retries with Shoal's backoff,
  * or fails each job itself.
  */
@@ -33,6 +38,9 @@ export class PgBossQueueWorker {
   private wakeUp?: () => void;
   private loop?: Promise<void>;
   private renewTimer?: NodeJS.Timeout;
+  /** The last fetch filled every slot it asked for: more jobs are probably waiting. */
+  private backlog = false;
+  private lastFetchAt = 0;
 
   constructor(
     private readonly boss: PgBoss,
@@ -77,8 +85,12 @@ export class PgBossQueueWorker {
     const name = this.spec.queue.name;
     while (!this.stopping) {
       const free = this.spec.concurrency - this.active.size;
+      const sinceFetch = performance.now() - this.lastFetchAt;
       let fetched = 0;
-      if (free > 0) {
+      const refill =
+        free > 0 && (!this.backlog || free >= this.spec.concurrency / 2 || sinceFetch >= REFILL_WAIT_MS);
+      if (refill) {
+        this.lastFetchAt = performance.now();
         const jobs = await this.boss
           .fetch<PgBossPayload>(name, { batchSize: free, includeMetadata: true })
           .catch((error: unknown) => {
@@ -86,6 +98,7 @@ export class PgBossQueueWorker {
             return [];
           });
         fetched = jobs.length;
+        this.backlog = fetched === free;
         for (const job of jobs) {
           const running = this.process(job).finally(() => {
             this.active.delete(job.id);
@@ -95,8 +108,9 @@ export class PgBossQueueWorker {
         }
       }
       if (fetched > 0 && fetched === free) continue;
+      const wait = free > 0 && !refill ? Math.max(0, REFILL_WAIT_MS - sinceFetch) : this.timing.pollInterval;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.timing.pollInterval);
+        const timer = setTimeout(resolve, wait);
         this.wakeUp = () => {
           clearTimeout(timer);
           this.wakeUp = undefined;
