@@ -13,7 +13,7 @@ import { PostgresBusTransport } from '../bus/postgres-bus.transport.js';
 import { RedisBusTransport } from '../bus/redis-bus.transport.js';
 import { bentoLogger } from './bento-logger.js';
 import { FenceRegistry } from './fence-registry.js';
-import { BENTO_TAG_KEY_PREFIX, L1Store, LruL1Driver, type L1Entry } from './lru-l1.driver.js';
+import { BENTO_TAG_KEY_PREFIX, L1Store, LruL1Driver, type L1Slot } from './lru-l1.driver.js';
 import { RedisL2Driver } from './redis-l2.driver.js';
 
 /** BentoCache's cache object (one per namespace view). */
@@ -47,7 +47,7 @@ function notifyChannel(prefix: string, namespace: string): string {
 export class CacheEngine {
   private readonly logger = new Logger('Shoal:Cache');
   readonly prefix: string;
-  readonly lru: LRUCache<string, L1Entry>;
+  readonly lru: LRUCache<string, L1Slot>;
   readonly fences = new FenceRegistry();
   readonly bus?: CacheBusTransport;
   /** Invalidations received from other nodes (bus messages), as applied here. */
@@ -65,7 +65,7 @@ export class CacheEngine {
     private readonly metrics: CacheMetrics,
   ) {
     this.prefix = `${cluster.prefix}:cache:${config.namespace}`;
-    this.lru = new LRUCache<string, L1Entry>({ max: config.maxEntries, ttlAutopurge: false });
+    this.lru = new LRUCache<string, L1Slot>({ max: config.maxEntries });
     this.l1Store = new L1Store(this.lru);
     this.l1 = new LruL1Driver(this.l1Store);
     const store = bentostore().useL1Layer({ options: { serialize: true }, factory: () => this.l1 });

@@ -15,6 +15,16 @@ export interface L1Entry {
   readonly tags?: readonly string[];
 }
 
+/**
+ * What the LRU holds per key: the entry, and when L1 drops it (BentoCache's L1 TTL: the logical TTL plus any grace),
+ * epoch ms, `undefined` for never. Kept here rather than as lru-cache TTLs: lru-cache's TTL bookkeeping costs a hit
+ * about a third more than a map lookup, this check a tenth.
+ */
+export interface L1Slot {
+  readonly entry: L1Entry;
+  readonly expiresAt?: number;
+}
+
 /** What a lookup of a key L1 does not hold returns (`undefined` cannot be cached, but is a legal miss value). */
 export const L1_MISS: unique symbol = Symbol('shoal:l1-miss');
 
@@ -34,7 +44,7 @@ export class L1Store {
   /** By item key; a write or delete of the key (or a clear) voids the fill. */
   readonly fills = new Map<string, L1Fill>();
 
-  constructor(readonly lru: LRUCache<string, L1Entry>) {}
+  constructor(readonly lru: LRUCache<string, L1Slot>) {}
 
   /** Drops every entry of every namespace, and voids every fill in flight. */
   clear(): void {
@@ -54,7 +64,7 @@ export class L1Store {
  */
 export class LruL1Driver implements L1CacheDriver {
   readonly type = 'l1' as const;
-  private readonly lru: LRUCache<string, L1Entry>;
+  private readonly lru: LRUCache<string, L1Slot>;
   /** L1 keys by key (see cache-keys.ts); in a namespace, memoized so a hit does not build and hash a new string. */
   private readonly itemKeys: { get(key: string): string };
   /** Tag entries' L1 keys by tag. */
@@ -83,9 +93,20 @@ export class LruL1Driver implements L1CacheDriver {
     // The root's key is the caller's own string (see cache-keys.ts), without a call through `itemKeys`.
     const itemKey =
       this.start === undefined ? (key.charCodeAt(0) === 1 ? l1RootKey(key) : key) : this.itemKeys.get(key);
-    const entry = this.lru.get(itemKey);
+    const entry = this.live(itemKey);
     if (entry === undefined) return L1_MISS;
     return this.servable(entry) ? entry.value : L1_ASK_ENGINE;
+  }
+
+  /** The entry of `itemKey` unless L1 does not hold it or its L1 TTL ran out (then it is dropped). */
+  private live(itemKey: string): L1Entry | undefined {
+    const slot = this.lru.get(itemKey);
+    if (slot === undefined) return undefined;
+    if (slot.expiresAt !== undefined && coarseNow() >= slot.expiresAt) {
+      this.lru.delete(itemKey);
+      return undefined;
+    }
+    return slot.entry;
   }
 
   /**
@@ -106,7 +127,7 @@ export class LruL1Driver implements L1CacheDriver {
 
   /** The invalidation time of `tag` if L1 holds it fresh (BentoCache keeps it as a number entry). */
   private tagTime(tag: string): number | undefined {
-    const entry = this.lru.get(this.tagKeys.get(tag));
+    const entry = this.live(this.tagKeys.get(tag));
     if (entry === undefined || typeof entry.value !== 'number') return undefined;
     if (entry.logicalExpiration !== undefined && coarseNow() >= entry.logicalExpiration) return undefined;
     return entry.value;
@@ -139,7 +160,7 @@ export class LruL1Driver implements L1CacheDriver {
   }
 
   get(key: string): string | undefined {
-    const entry = this.lru.get(this.itemKeys.get(key));
+    const entry = this.live(this.itemKeys.get(key));
     return entry === undefined ? undefined : JSON.stringify(entry);
   }
 
@@ -157,14 +178,15 @@ export class LruL1Driver implements L1CacheDriver {
   }
 
   private put(itemKey: string, entry: L1Entry, ttl: number | undefined): void {
-    if (ttl !== undefined && Number.isFinite(ttl) && ttl > 0)
-      this.lru.set(itemKey, entry, { ttl: Math.ceil(ttl) });
-    else this.lru.set(itemKey, entry);
+    const expires = ttl !== undefined && Number.isFinite(ttl) && ttl > 0;
+    this.lru.set(itemKey, expires ? { entry, expiresAt: Date.now() + Math.ceil(ttl) } : { entry });
   }
 
   getRemainingTtl(key: string): number | undefined {
-    const remaining = this.lru.getRemainingTTL(this.itemKeys.get(key));
-    return Number.isFinite(remaining) && remaining > 0 ? remaining : undefined;
+    const itemKey = this.itemKeys.get(key);
+    const expiresAt = this.live(itemKey) === undefined ? undefined : this.lru.peek(itemKey)?.expiresAt;
+    const remaining = expiresAt === undefined ? 0 : expiresAt - Date.now();
+    return remaining > 0 ? remaining : undefined;
   }
 
   /** Deletes this namespace's entries (every entry of the cache, every namespace included, for the root). */
