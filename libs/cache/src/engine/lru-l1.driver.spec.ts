@@ -10,8 +10,12 @@ describe('LruL1Driver: L1 TTLs kept with the entries', () => {
   let l1: LruL1Driver;
 
   // One fake clock for the file: the coarse clock's 1 ms timer must not be lost between tests.
-  beforeAll(() => jest.useFakeTimers({ now: 1_000_000 }));
-  afterAll(() => jest.useRealTimers());
+  beforeAll(() => {
+    jest.useFakeTimers({ now: 1_000_000 });
+  });
+  afterAll(() => {
+    jest.useRealTimers();
+  });
 
   beforeEach(() => {
     lru = new LRUCache<string, L1Slot>({ max: 10 });
