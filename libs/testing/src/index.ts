@@ -15,7 +15,7 @@ export {
 export { RedisServer, pingRedis, type RedisServerOptions } from './redis-server.js';
 export { PostgresServer, findPostgresBinDir, type PostgresServerOptions } from './postgres-server.js';
 export { MemoryMembershipHub } from '@shoal/cluster';
-export { seededRandom } from './seeded-random.js';
+export { seededRandom, type SeededRandom } from './seeded-random.js';
 export {
   RedisClusterServer,
   type FailoverResult,
