@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventually } from '@shoal/testing';
+import { eventually, seededRandom } from '@shoal/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DepositLoad } from '../support/deposit-load.js';
 import { OrderLoad } from '../support/order-load.js';
 import { SampleNodes } from '../support/sample-nodes.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
@@ -219,6 +220,33 @@ export function describeFailoverSuite(label: string, startTopology: () => Promis
           `(${stats.runs - stats.distinct} ran twice), missing: ${Math.max(0, acknowledged - stats.distinct)}`,
       );
       expect(stats.distinct).toBeGreaterThanOrEqual(acknowledged);
+    }, 180_000);
+
+    it('applies every accepted deposit exactly once, in order, when the master of the shard streams is SIGKILLed', async () => {
+      await topology.heal();
+      const random = seededRandom();
+      const accounts = Array.from({ length: 20 }, (_, i) => `scale-acct-${i}`);
+      const load = new DepositLoad(nodes, [...names], accounts, random);
+      await eventually(async () => load.count >= 100, {
+        what: '100 deposits before the failover',
+        timeoutMs: 60_000,
+      });
+      const killedAt = Date.now();
+      const failover = await topology.killMaster(`${nodes.prefix}:msg:{shards}:0`);
+      const atPromotion = load.count;
+      await eventually(async () => load.count >= atPromotion + 100, {
+        what: '100 more deposits after the promotion',
+        timeoutMs: 60_000,
+      });
+      const recoveredMs = Date.now() - killedAt;
+      await load.stop();
+      const audit = await load.audit('alpha');
+      console.log(
+        `${label}: shard-stream master :${failover.from} SIGKILLed, :${failover.to} promoted in ${failover.ms} ms; ` +
+          `${load.count} deposits answered, ${load.failures} without an answer (seed ${random.seed}); ` +
+          `100 more answered ${recoveredMs} ms after the kill; audit ${JSON.stringify(audit)}`,
+      );
+      expect(audit).toEqual({ duplicates: 0, missing: 0, foreign: 0, broken: [], overlaps: 0 });
     }, 180_000);
 
     it('detects a SIGKILLed replica after the failover', async () => {
