@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { ClusterConnections, ClusterModule, ClusterService } from '@shoal/cluster';
 import { LeaderModule } from '@shoal/leader';
-import { InProcessCluster, eventually, seededRandom } from '@shoal/testing';
+import { InProcessCluster, RedisClusterServer, eventually, seededRandom } from '@shoal/testing';
+import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
+import { register } from 'prom-client';
 import { z } from 'zod';
 import { DeadLetters } from './dead-letters/dead-letters.service.js';
 import { OnEvent } from './decorators/on-event.decorator.js';
@@ -45,6 +47,11 @@ class Poison {
   constructor(readonly n: number) {}
 }
 
+@IntegrationEvent('test.once', { schema: z.object({ n: z.number() }) })
+class Once {
+  constructor(readonly n: number) {}
+}
+
 /** Shared across the in-process nodes: what every handler saw. */
 const seen = {
   group: [] as number[],
@@ -52,9 +59,11 @@ const seen = {
   steps: new Map<string, number[]>(),
   poison: 0,
   poisonOk: [] as number[],
+  /** Event ids the idempotent handler ran for. */
+  once: [] as string[],
 };
 function resetSeen(): void {
-  Object.assign(seen, { group: [], broadcast: [], steps: new Map(), poison: 0, poisonOk: [] });
+  Object.assign(seen, { group: [], broadcast: [], steps: new Map(), poison: 0, poisonOk: [], once: [] });
 }
 
 @Injectable()
@@ -89,17 +98,29 @@ class Handlers {
   }
 }
 
+/** Handlers that need Redis (idempotency keys). */
+@Injectable()
+class RedisHandlers {
+  @OnEvent(Once, { idempotent: 'redis' })
+  onOnce(_event: Once, context: EventContext): void {
+    seen.once.push(context.envelope.id);
+  }
+}
+
 @Module({})
 class EventsTestModule {}
 
-type Backend = 'redis' | 'postgres';
+type Backend = 'redis' | 'redis-cluster' | 'postgres';
 
-function nodeOn(backend: Backend) {
+/** Where Redis is for a backend: the shared server, a private Redis Cluster's seed nodes, or none. */
+type RedisOption = string | { cluster: { host: string; port: number }[] } | undefined;
+
+function nodeOn(backend: Backend, redis: RedisOption) {
   return (index: number): DynamicModule => ({
     module: EventsTestModule,
     imports: [
       ClusterModule.forRoot({
-        ...(backend === 'redis' ? { redis: REDIS_URL } : { store: 'postgres' as const }),
+        ...(redis ? { redis } : { store: 'postgres' as const }),
         postgres: DATABASE_URL,
         prefix,
         nodeId: `e${index}`,
@@ -113,12 +134,13 @@ function nodeOn(backend: Backend) {
         log: { pollInterval: 200 },
       }),
     ],
-    providers: [Handlers],
+    providers: backend === 'postgres' ? [Handlers] : [Handlers, RedisHandlers],
   });
 }
 
 const backends: [string, Backend][] = [
   ['Redis Streams + Postgres outbox', 'redis'],
+  ['Redis Streams on a Redis Cluster (3 masters) + Postgres outbox', 'redis-cluster'],
   ['Postgres alone (event log)', 'postgres'],
 ];
 
@@ -126,24 +148,34 @@ describe.each(backends)('EventBusModule on %s (3 in-process nodes)', (_, backend
   let group: InProcessCluster;
   let bus: EventBus;
   let db: pg.Pool;
+  let redisCluster: RedisClusterServer | undefined;
+  /** A client of this backend's Redis, for the tests' own looks at the streams. */
+  const redisClient = (): Redis | Cluster =>
+    redisCluster ? new Cluster(redisCluster.seeds) : new Redis(REDIS_URL);
 
   beforeAll(async () => {
     prefix = `t_${Math.random().toString(36).slice(2, 10)}`;
     resetSeen();
-    group = await InProcessCluster.start(3, nodeOn(backend));
+    if (backend === 'redis-cluster') redisCluster = await RedisClusterServer.start();
+    const redis: RedisOption =
+      backend === 'redis' ? REDIS_URL : redisCluster ? { cluster: redisCluster.seeds } : undefined;
+    group = await InProcessCluster.start(3, nodeOn(backend, redis));
     bus = group.nodes[0].app.get(EventBus);
     db = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
-  }, 30_000);
+  }, 120_000);
 
   afterAll(async () => {
     await group.close();
-    const redis = new (await import('ioredis')).Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    if (redisCluster) await redisCluster.stop();
+    else {
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    }
     await db.query(`DROP SCHEMA IF EXISTS "${prefix}" CASCADE`);
     await db.end();
-  });
+  }, 60_000);
 
   /** Whether the group has nothing delivered but not done (so nothing can come again). */
   async function nothingPending(group: string, type: string): Promise<boolean> {
@@ -154,13 +186,21 @@ describe.each(backends)('EventBusModule on %s (3 in-process nodes)', (_, backend
       );
       return rows.rows[0].n === 0;
     }
-    const redis = new (await import('ioredis')).Redis(REDIS_URL);
+    const redis = redisClient();
     try {
       const [pending] = (await redis.xpending(`${prefix}:events:{${type}}`, group)) as [number];
       return pending === 0;
     } finally {
       redis.disconnect();
     }
+  }
+
+  /** Deliveries of `handler` counted with `outcome` so far (every node of this process shares the registry). */
+  async function outcomes(handler: string, outcome: string): Promise<number> {
+    const metric = await register.getSingleMetric('shoal_events_handled_total')?.get();
+    return (
+      metric?.values.find((v) => v.labels.handler === handler && v.labels.outcome === outcome)?.value ?? 0
+    );
   }
 
   it('delivers a direct publish once per group handler and once per node to a broadcast handler', async () => {
@@ -191,8 +231,8 @@ describe.each(backends)('EventBusModule on %s (3 in-process nodes)', (_, backend
     await eventually(() => seen.group.includes(2), { what: 'the committed event' });
     // The rolled-back event was never written (outbox or, on Postgres alone, the event log), so nothing can ever
     // deliver it; the committed one was published.
-    const table = backend === 'redis' ? 'outbox' : 'event_log';
-    const unpublished = backend === 'redis' ? 'published_at IS NULL' : 'false';
+    const table = backend === 'postgres' ? 'event_log' : 'outbox';
+    const unpublished = backend === 'postgres' ? 'false' : 'published_at IS NULL';
     const counts = async () =>
       (
         await db.query(
@@ -284,4 +324,21 @@ describe.each(backends)('EventBusModule on %s (3 in-process nodes)', (_, backend
       ),
     );
   });
+
+  // Idempotency keys live in Redis: on Postgres alone handlers use `idempotent: 'postgres'` (the inbox).
+  if (backend !== 'postgres')
+    it('skips a second delivery of an event it handled (idempotency keys in Redis)', async () => {
+      const transport = group.nodes[0].app.get<EventTransport>(EVENT_TRANSPORT);
+      const duplicatesBefore = await outcomes('RedisHandlers.onOnce', 'duplicate');
+      const [envelope] = await bus.publish(new Once(1));
+      await eventually(() => seen.once.includes(envelope.id), { what: 'the first delivery handled' });
+      await transport.publish([envelope]); // the same event again, as a redelivery brings it
+      await eventually(async () => (await outcomes('RedisHandlers.onOnce', 'duplicate')) > duplicatesBefore, {
+        what: 'the second delivery recognised as a duplicate',
+      });
+      await eventually(() => nothingPending('RedisHandlers.onOnce', 'test.once'), {
+        what: 'nothing pending',
+      });
+      expect(seen.once.filter((id) => id === envelope.id)).toHaveLength(1);
+    });
 });
