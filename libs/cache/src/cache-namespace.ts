@@ -127,16 +127,16 @@ export class CacheNamespace<V = unknown> {
 
   /** The cached value, or `undefined`. A stale value in grace counts as found. */
   get<T extends V>(key: string): Promise<T | undefined> {
-    let hit: unknown;
+    let hit: Promise<unknown> | typeof L1_MISS | typeof L1_ASK_ENGINE;
     try {
-      hit = this.view.l1.peek(checkKey(key));
+      hit = this.view.l1.peekSettled(checkKey(key));
     } catch (error) {
       return Promise.reject(error);
     }
     if (hit !== L1_MISS && hit !== L1_ASK_ENGINE) {
-      // A plain L1 hit settles without an async function's frame: the common read, kept as cheap as the LRU's own.
+      // A plain L1 hit: the entry's own settled promise, without an async function's frame or a new promise.
       this.l1Hit.inc();
-      return Promise.resolve(hit as T);
+      return hit as Promise<T>;
     }
     return this.getBeyondL1<T>(key, hit);
   }

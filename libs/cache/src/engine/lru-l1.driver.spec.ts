@@ -47,4 +47,29 @@ describe('LruL1Driver: L1 TTLs kept with the entries', () => {
     jest.advanceTimersByTime(5_001);
     expect(l1.peek('graced')).toBe(L1_MISS);
   });
+
+  it('answers hits of one entry with one settled promise, and a new one once the key is written again', async () => {
+    l1.set('k', entry('v1'), 1_000);
+    const first = l1.peekSettled('k');
+    expect(first).toBeInstanceOf(Promise);
+    expect(l1.peekSettled('k')).toBe(first);
+    await expect(first).resolves.toBe('v1');
+    l1.set('k', entry('v2'), 1_000);
+    const second = l1.peekSettled('k');
+    expect(second).not.toBe(first);
+    await expect(second).resolves.toBe('v2');
+    jest.advanceTimersByTime(1_001);
+    expect(l1.peekSettled('k')).toBe(L1_MISS);
+  });
+
+  it('checks a tagged entry on every hit: once its tag is invalidated after it was made, BentoCache decides', () => {
+    const made = Date.now();
+    l1.set('tagged', JSON.stringify({ value: 't', createdAt: made, tags: ['flags'] }), 10_000);
+    l1.set('___bc:t:flags', JSON.stringify({ value: made - 1, createdAt: made - 1 }), 10_000);
+    expect(l1.peek('tagged')).toBe('t');
+    jest.advanceTimersByTime(5);
+    l1.set('___bc:t:flags', JSON.stringify({ value: Date.now(), createdAt: Date.now() }), 10_000);
+    expect(l1.peek('tagged')).toBe(L1_ASK_ENGINE);
+    expect(l1.peekSettled('tagged')).toBe(L1_ASK_ENGINE);
+  });
 });
