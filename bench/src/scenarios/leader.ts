@@ -63,6 +63,10 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       scope,
     );
   };
+  // The lock turns run in this process, where the first one compiles the code both share (ioredis, the event
+  // loop's paths) for the other: one unmeasured lock turn of each first, so no measured turn pays for the other.
+  log('one unmeasured lock turn of each contestant (JIT warm-up of this process)');
+  for (const contestant of ['raw', 'shoal'] as const) await locks(contestant);
   // Both turns start with their lock part, each after the same quiet time, then run their failover trials.
   const turn: Record<Contestant, (round: number) => Promise<MetricSamples>> = {
     shoal: async (round) => ({ ...(await locks('shoal')), ...(await failover('shoal', round)) }),
@@ -160,7 +164,9 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       `lock rows: ${settings.acquisitions} uncontended acquisitions per contestant per round (at the start of each ` +
         `turn, after ${settings.lockSettleMs / 1000} s of quiet and ${settings.lockSettleMs / 1000} s more after ` +
         'the setup) in the benchmark ' +
-        `process (after ${settings.warmup} unmeasured), one private redis-server for both, timing only the acquire ` +
+        `process (after ${settings.warmup} unmeasured; before round 1, one unmeasured lock turn of each, raw ` +
+        'first, so the first measured turn of neither compiles code for the other), one private redis-server ' +
+        'for both, timing only the acquire ' +
         'call. shoal = LockService.tryLock + handle.release() (ClusterModule + LeaderModule application context ' +
         'in the benchmark process, default options but ttl 10000), raw = one SET key val NX PX 10000 round trip ' +
         '+ DEL; each released before the next.',

@@ -63,4 +63,27 @@ describe('TickBatcher', () => {
     await Promise.all([one, ...later, more]);
     expect(batches).toEqual([[1], [2, 3, 4]]);
   });
+
+  it("flush 'immediate' gathers what separate callbacks of one turn add; 'microtask' goes once the adder yields", async () => {
+    const collect = (flush: 'immediate' | 'microtask') => {
+      const batches: number[][] = [];
+      const batcher = new TickBatcher<number>(async (batch) => void batches.push([...batch]), { flush });
+      return { batches, add: (n: number) => batcher.add(n) };
+    };
+    const addFromTwoCallbacks = async (target: ReturnType<typeof collect>) => {
+      const added: Promise<void>[] = [];
+      // Two macrotasks queued back to back run in the same turn of the event loop, before its check phase.
+      await new Promise<void>((done) => {
+        setTimeout(() => added.push(target.add(1)), 0);
+        setTimeout(() => {
+          added.push(target.add(2));
+          done();
+        }, 0);
+      });
+      await Promise.all(added);
+      return target.batches;
+    };
+    expect(await addFromTwoCallbacks(collect('immediate'))).toEqual([[1, 2]]);
+    expect(await addFromTwoCallbacks(collect('microtask'))).toEqual([[1], [2]]);
+  });
 });

@@ -23,12 +23,19 @@ export interface TickBatcherOptions {
    * one. For work the server serializes anyway (a commit carrying a `NOTIFY`), where overlapping runs only queue.
    */
   readonly serial?: boolean;
+  /**
+   * When a batch goes (default `'immediate'`): after the current turn of the event loop (`setImmediate`), gathering
+   * everything added by the I/O callbacks of that turn; or `'microtask'`: as soon as the code that added the first
+   * item yields, gathering only what that callback and its promise continuations add — for stores where a round
+   * trip is cheap (Redis), so an idle add does not wait for the rest of the turn (about 0.1 ms under light load).
+   */
+  readonly flush?: 'immediate' | 'microtask';
 }
 
 /**
  * Gathers the items added in one tick of the event loop and runs them as one batch (one pipeline, one statement),
  * in the order they were added, at most `maxBatch` per run. Each `add` settles with its own item's outcome, so a
- * failed item fails only the call that added it. When idle it adds no delay beyond one `setImmediate`; under load it
+ * failed item fails only the call that added it. When idle it adds no delay beyond one `setImmediate` (or one microtask); under load it
  * turns thousands of round trips into a few.
  */
 export class TickBatcher<T, R = void> {
@@ -38,6 +45,7 @@ export class TickBatcher<T, R = void> {
   private running = false;
   private readonly maxBatch: number;
   private readonly serial: boolean;
+  private readonly schedule: (flush: () => void) => void;
 
   constructor(
     private readonly run: BatchRun<T, R>,
@@ -45,6 +53,7 @@ export class TickBatcher<T, R = void> {
   ) {
     this.maxBatch = options.maxBatch ?? Number.POSITIVE_INFINITY;
     this.serial = options.serial ?? false;
+    this.schedule = options.flush === 'microtask' ? queueMicrotask : setImmediate;
   }
 
   /** Resolves with `item`'s value once the batch holding it ran and it succeeded; rejects with its error otherwise. */
@@ -54,7 +63,7 @@ export class TickBatcher<T, R = void> {
       this.waiting.push({ resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        this.schedule(() => this.flush());
       }
     });
   }
