@@ -42,4 +42,14 @@ describe('PublishBatcher', () => {
     expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/WRONGTYPE/);
     expect((await redis.xrange(good, '-', '+')).map(([, fields]) => fields[1])).toEqual(['"one"', '"two"']);
   });
+
+  it('a publish alone in its batch (one plain XADD) lands, or rejects with the error Redis gave', async () => {
+    const batcher = new PublishBatcher(redis, '1000');
+    const alone = `${prefix}:alone`;
+    const wrongType = `${prefix}:another-string`;
+    await redis.set(wrongType, 'not a stream');
+    await batcher.publish([[alone, '"solo"']]);
+    await expect(batcher.publish([[wrongType, '"refused"']])).rejects.toThrow(/WRONGTYPE/);
+    expect((await redis.xrange(alone, '-', '+')).map(([, fields]) => fields[1])).toEqual(['"solo"']);
+  });
 });
