@@ -1,4 +1,9 @@
-import type { MemberRecord, MembershipNotice, MembershipStore } from '@shoal/cluster/internal';
+import {
+  applicableNotice,
+  type MemberRecord,
+  type MembershipNotice,
+  type MembershipStore,
+} from '@shoal/cluster/internal';
 import type { NodeInfo } from '@shoal/cluster';
 
 /** Timing of a simulated member, as `ClusterModule` options. */
@@ -96,14 +101,13 @@ export class SimulatedMember {
   }
 
   /** As `ClusterService`: a notice carrying its change, on a view at its `from` (or `to`), without a read. */
-  private applyNotice({ type, id, from, to, member }: MembershipNotice): boolean {
-    if (from === undefined || to === undefined || this.version === undefined) return false;
-    if (this.version !== from && this.version !== to) return false;
-    if (type === 'joined' && !member) return false;
+  private applyNotice(notice: MembershipNotice): boolean {
+    const change = applicableNotice(this.version, notice);
+    if (!change) return false;
     const view = new Set(this.view);
-    if (type === 'joined') view.add(id);
-    else view.delete(id);
-    this.show(++this.requested, to, view);
+    if (change.type === 'joined') view.add(change.id);
+    else view.delete(change.id);
+    this.show(++this.requested, change.to, view);
     return true;
   }
 

@@ -1,5 +1,11 @@
 import { PostgresServer, RedisServer } from '@shoal/testing';
-import { pairedRatios, runInterleaved, type Contestant, type MetricSamples } from '../harness/interleave.js';
+import {
+  pairedRatios,
+  runInterleaved,
+  type Contestant,
+  type InterleavedSamples,
+  type MetricSamples,
+} from '../harness/interleave.js';
 import type { MetricRow } from '../harness/report.js';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../harness/scenario.js';
 import { sleep } from '../harness/sleep.js';
@@ -47,51 +53,74 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
   const lockRedis = scope.track(await RedisServer.start(), (r) => r.kill());
   const databaseUrl = postgres.url;
 
-  const failover = (contestant: Contestant, round: number) =>
-    leaderFailoverTurn({ contestant, round, trialsPerKind: settings.trialsPerKind, databaseUrl }, scope);
-  const locks = async (contestant: Contestant) => {
-    // Quiet first: the previous turn's processes may still be exiting (their Postgres backends too).
-    await sleep(settings.lockSettleMs, scope.signal);
-    return leaderLockTurn(
-      {
-        contestant,
-        acquisitions: settings.acquisitions,
-        warmup: settings.warmup,
-        settleMs: settings.lockSettleMs,
-        redisUrl: lockRedis.url,
-      },
+  const failover = async (contestant: Contestant, round: number): Promise<MetricSamples> => ({
+    ...(await leaderFailoverTurn(
+      { contestant, round, trialsPerKind: settings.trialsPerKind, databaseUrl },
       scope,
-    );
+    )),
+  });
+  const locks = async (contestant: Contestant): Promise<MetricSamples> => {
+    // Quiet first, the same for both: the previous turn's connections may still be closing.
+    await sleep(settings.lockSettleMs, scope.signal);
+    return {
+      ...(await leaderLockTurn(
+        {
+          contestant,
+          acquisitions: settings.acquisitions,
+          warmup: settings.warmup,
+          settleMs: settings.lockSettleMs,
+          redisUrl: lockRedis.url,
+        },
+        scope,
+      )),
+    };
   };
   // The lock turns run in this process, where the first one compiles the code both share (ioredis, the event
   // loop's paths) for the other: one unmeasured lock turn of each first, so no measured turn pays for the other.
   log('one unmeasured lock turn of each contestant (JIT warm-up of this process)');
   for (const contestant of ['raw', 'shoal'] as const) await locks(contestant);
-  // Both turns start with their lock part, each after the same quiet time, then run their failover trials.
-  const turn: Record<Contestant, (round: number) => Promise<MetricSamples>> = {
-    shoal: async (round) => ({ ...(await locks('shoal')), ...(await failover('shoal', round)) }),
-    raw: async (round) => ({ ...(await locks('raw')), ...(await failover('raw', round)) }),
-  };
-  const samples = await runInterleaved({
+  // All lock rounds first, then all failover rounds: a lock turn then never runs among the processes, sockets and
+  // garbage a failover turn leaves behind (each phase is interleaved on its own).
+  const lockSamples = await runInterleaved({
     rounds: settings.rounds,
     smoke: quick,
     signal: scope.signal,
-    turn,
+    turn: { shoal: () => locks('shoal'), raw: () => locks('raw') },
     onTurn: (t) => {
       const show = (metric: string): string => (t.samples[metric] ?? []).map((x) => x.toFixed(0)).join(' ');
       log(
-        `round ${t.round}/${settings.rounds} ${t.contestant.padEnd(5)} (${(t.durationMs / 1000).toFixed(1)} s): ` +
-          `SIGKILL ms [${show('sigkill_ms')}] SIGTERM ms [${show('sigterm_ms')}] ` +
-          `lock p50 ${show('lock_p50_us')} µs p99 ${show('lock_p99_us')} µs`,
+        `locks round ${t.round}/${settings.rounds} ${t.contestant.padEnd(5)}: ` +
+          `p50 ${show('lock_p50_us')} µs p99 ${show('lock_p99_us')} µs`,
       );
     },
   });
+  const failoverSamples = await runInterleaved({
+    rounds: settings.rounds,
+    smoke: quick,
+    signal: scope.signal,
+    turn: { shoal: (round) => failover('shoal', round), raw: (round) => failover('raw', round) },
+    onTurn: (t) => {
+      const show = (metric: string): string => (t.samples[metric] ?? []).map((x) => x.toFixed(0)).join(' ');
+      log(
+        `failover round ${t.round}/${settings.rounds} ${t.contestant.padEnd(5)} ` +
+          `(${(t.durationMs / 1000).toFixed(1)} s): SIGKILL ms [${show('sigkill_ms')}] SIGTERM ms [${show('sigterm_ms')}]`,
+      );
+    },
+  });
+  const samples: InterleavedSamples = {
+    rounds: settings.rounds,
+    turns: [...lockSamples.turns, ...failoverSamples.turns],
+    byContestant: {
+      shoal: { ...lockSamples.byContestant.shoal, ...failoverSamples.byContestant.shoal },
+      raw: { ...lockSamples.byContestant.raw, ...failoverSamples.byContestant.raw },
+    },
+  };
 
   const shoal = samples.byContestant.shoal;
   const raw = samples.byContestant.raw;
-  const killRatios = pairedRatios(samples, 'sigkill_ms');
-  const termRatios = pairedRatios(samples, 'sigterm_ms');
-  const p99Ratios = pairedRatios(samples, 'lock_p99_us');
+  const killRatios = pairedRatios(failoverSamples, 'sigkill_ms');
+  const termRatios = pairedRatios(failoverSamples, 'sigterm_ms');
+  const p99Ratios = pairedRatios(lockSamples, 'lock_p99_us');
   const rows: MetricRow[] = [
     {
       metric: 'SIGKILL failover (ms)',
@@ -132,6 +161,12 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       target: { stat: 'median', op: '<=', value: 1.5, unit: '×' },
       decimals: 2,
     },
+    {
+      metric: 'lock acquire p99 pooled over all rounds, shoal/raw (×)',
+      shoal: summarize([percentile(shoal.lock_us, 99) / percentile(raw.lock_us, 99)]),
+      target: { stat: 'median', op: '<=', value: 1.5, unit: '×' },
+      decimals: 2,
+    },
   ];
   const pooled = (values: number[]): string =>
     `p50 ${percentile(values, 50).toFixed(0)} µs, p99 ${percentile(values, 99).toFixed(0)} µs`;
@@ -161,15 +196,14 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
         'key with compare-and-del and survivors find out on their next 250 ms retry. The sample runs with ' +
         "SHOAL_DRAIN_DELAY=0: with HealthModule's default drain delay (5 s, for load balancers) the lease is handed " +
         'back that much later.',
-      `lock rows: ${settings.acquisitions} uncontended acquisitions per contestant per round (at the start of each ` +
-        `turn, after ${settings.lockSettleMs / 1000} s of quiet and ${settings.lockSettleMs / 1000} s more after ` +
-        'the setup) in the benchmark ' +
-        `process (after ${settings.warmup} unmeasured; before round 1, one unmeasured lock turn of each, raw ` +
-        'first, so the first measured turn of neither compiles code for the other), one private redis-server ' +
-        'for both, timing only the acquire ' +
-        'call. shoal = LockService.tryLock + handle.release() (ClusterModule + LeaderModule application context ' +
-        'in the benchmark process, default options but ttl 10000), raw = one SET key val NX PX 10000 round trip ' +
-        '+ DEL; each released before the next.',
+      `lock rows: ${settings.acquisitions} uncontended acquisitions per contestant per round, all lock rounds ` +
+        `(interleaved) before the failover rounds; each lock turn after ${settings.lockSettleMs / 1000} s of ` +
+        `quiet and ${settings.lockSettleMs / 1000} s more after the setup, in the benchmark process (after ` +
+        `${settings.warmup} unmeasured; before round 1, one unmeasured lock turn of each, raw first, so the first ` +
+        'measured turn of neither compiles code for the other), one private redis-server for both, timing only ' +
+        'the acquire call. shoal = LockService.tryLock + handle.release() (ClusterModule + LeaderModule ' +
+        'application context in the benchmark process, default options but ttl 10000), raw = one SET key val NX ' +
+        'PX 10000 round trip + DEL; each released before the next.',
       `lock pooled over all rounds: shoal ${pooled(shoal.lock_us)}; raw ${pooled(raw.lock_us)}.`,
       `ratios per round: SIGKILL [${killRatios.map((r) => r.toFixed(2)).join(' ')}], SIGTERM ` +
         `[${termRatios.map((r) => r.toFixed(2)).join(' ')}], lock p99 [${p99Ratios.map((r) => r.toFixed(2)).join(' ')}].`,

@@ -13,11 +13,12 @@ import { ClusterMetrics } from './cluster.metrics.js';
 import { ClusterConnections } from './connections/cluster-connections.js';
 import { ConnectionMissingError } from './errors/connection-missing.error.js';
 import type { Member, MembershipEvent } from './membership/membership-event.js';
-import type {
-  MemberRecord,
-  MembershipNotice,
-  MembershipSnapshot,
-  MembershipStore,
+import {
+  applicableNotice,
+  type MemberRecord,
+  type MembershipNotice,
+  type MembershipSnapshot,
+  type MembershipStore,
 } from './membership/membership-store.js';
 import { MembershipView } from './membership/membership-view.js';
 import type { NodeInfo } from './node-identity.js';
@@ -241,16 +242,19 @@ export class ClusterService
    * notices of one change share them), without reading the members.
    * @returns false when only a read can tell (no change carried, or the view is at another version).
    */
-  private applyNotice({ type, id, from, to, member }: MembershipNotice): boolean {
-    if (from === undefined || to === undefined || this.knownVersion === undefined) return false;
-    if (this.knownVersion !== from && this.knownVersion !== to) return false;
-    if (type === 'joined' && !member) return false;
+  private applyNotice(notice: MembershipNotice): boolean {
+    const change = applicableNotice(this.knownVersion, notice);
+    if (!change) return false;
     // Reads issued before this change are older than the view it leaves: none of them is applied any more.
     this.applied = ++this.requested;
-    this.knownVersion = to;
+    this.knownVersion = change.to;
     this.metrics.viewUpdates.inc({ via: 'notice' });
     this.publish(
-      this.view.applyChange(type === 'joined' && member ? { type, member } : { type: 'left', id }),
+      this.view.applyChange(
+        change.type === 'joined'
+          ? { type: 'joined', member: change.member }
+          : { type: 'left', id: change.id },
+      ),
     );
     return true;
   }

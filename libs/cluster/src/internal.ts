@@ -13,12 +13,14 @@ export {
   type DiscoverableDecorator,
 } from './discovery/decorated-methods.js';
 export type {
+  ApplicableNotice,
   BeatResult,
   MemberRecord,
   MembershipNotice,
   MembershipSnapshot,
   MembershipStore,
 } from './membership/membership-store.js';
+export { applicableNotice } from './membership/membership-store.js';
 export { MemoryMembershipStore } from './membership/memory-membership.store.js';
 export { RedisMembershipStore } from './membership/redis-membership.store.js';
 export { PostgresMembershipStore } from './membership/postgres-membership.store.js';

@@ -52,6 +52,26 @@ export interface MembershipNotice {
   readonly member?: MemberRecord;
 }
 
+/** A notice that can be applied to a view without reading the members: the change it carries, complete. */
+export type ApplicableNotice =
+  | { readonly type: 'joined'; readonly id: string; readonly to: string; readonly member: MemberRecord }
+  | { readonly type: 'left'; readonly id: string; readonly to: string };
+
+/**
+ * Whether a view at `knownVersion` may apply `notice` without a read: the notice carries its change (and, on a
+ * join, the member), and the view is at the change's `from` — or already at its `to`, since the notices of one
+ * change share both. `undefined` when only a read can tell.
+ */
+export function applicableNotice(
+  knownVersion: string | undefined,
+  { type, id, from, to, member }: MembershipNotice,
+): ApplicableNotice | undefined {
+  if (from === undefined || to === undefined || knownVersion === undefined) return undefined;
+  if (knownVersion !== from && knownVersion !== to) return undefined;
+  if (type === 'left') return { type, id, to };
+  return member ? { type, id, to, member } : undefined;
+}
+
 /**
  * Where membership lives. Implementations: Redis, Postgres, memory. All share one contract test suite.
  *

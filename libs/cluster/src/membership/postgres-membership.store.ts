@@ -37,6 +37,11 @@ interface SnapshotRow {
 /** NOTIFY payloads must stay under 8000 bytes: a larger member record is left out (the notice then asks for a read). */
 const MAX_NOTICE_BYTES = 7000;
 
+/** The change that moved the membership version to `to` (each change bumps it by one). */
+function changeTo(to: string): { from: string; to: string } {
+  return { from: (BigInt(to) - 1n).toString(), to };
+}
+
 /** The `joined` notice of `self`, carrying its record unless that would not fit in a NOTIFY payload. */
 function joinedNotice(self: NodeInfo, lastSeen: number, change: { from: string; to: string }): string {
   const full = JSON.stringify({
@@ -150,7 +155,7 @@ export class PostgresMembershipStore implements MembershipStore {
       if (changed || sweep.record) version = await this.updateState(manager, changed, sweep.record);
       const ids = removed.map((gone) => gone.id);
       if (changed && version !== null) {
-        const change = { from: (BigInt(version) - 1n).toString(), to: version };
+        const change = changeTo(version);
         const notices = ids.map((id) => JSON.stringify({ type: 'left', id, ...change }));
         if (joined) notices.push(joinedNotice(self, row.now_ms, change));
         await this.notify(manager, notices);
@@ -172,7 +177,7 @@ export class PostgresMembershipStore implements MembershipStore {
       )) as unknown[];
       if (gone.length === 0) return;
       const to = await this.updateState(manager, true, undefined);
-      const change = to === null ? {} : { from: (BigInt(to) - 1n).toString(), to };
+      const change = to === null ? {} : changeTo(to);
       await this.notify(manager, [JSON.stringify({ type: 'left', id: self.id, ...change })]);
     });
   }
