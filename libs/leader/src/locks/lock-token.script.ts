@@ -14,3 +14,13 @@ local token = string.format('%.0f', math.max(tonumber(redis.call('GET', KEYS[2])
 redis.call('SET', KEYS[2], token)
 return token
 `);
+
+/**
+ * KEYS: lock resource. ARGV: lock value. Releases the lock if it still holds this acquisition's value (the
+ * compare-and-delete redlock runs too), in one round trip without redlock's per-release bookkeeping. Returns 1 when
+ * it deleted the lock, 0 when the lock had expired or passed to someone else.
+ */
+export const releaseLockScript = new RedisScript<number>(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);

@@ -28,6 +28,8 @@ export class LockService implements OnApplicationShutdown {
   private readonly held = new Set<LockHandle>();
   private readonly backend: LockBackend;
   private readonly turns = new LocalTurns();
+  /** The outcome counters, label-bound once (a label lookup hashes and allocates on every call). */
+  private readonly outcomes: Record<'acquired' | 'busy' | 'timeout', { inc(): void }>;
 
   constructor(
     connections: ClusterConnections,
@@ -41,6 +43,8 @@ export class LockService implements OnApplicationShutdown {
       ? new RedisLockBackend(connections.redis(), cluster.prefix)
       : new LeaseLockBackend(leases);
     this.logger.log(`locks on ${connections.hasRedis ? 'Redis' : 'the lease store'}`);
+    const outcome = (name: 'acquired' | 'busy' | 'timeout') => metrics.lockOutcomes.labels({ outcome: name });
+    this.outcomes = { acquired: outcome('acquired'), busy: outcome('busy'), timeout: outcome('timeout') };
   }
 
   /** Where locks live: `redis`, or `leases` (the lease store: Postgres or memory). */
@@ -52,7 +56,7 @@ export class LockService implements OnApplicationShutdown {
   async tryLock(key: string, options: LockOptions = {}): Promise<LockHandle | null> {
     const started = performance.now();
     const handle = await this.attempt(this.checkKey(key), this.ttlOf(options));
-    this.metrics.lockOutcomes.inc({ outcome: handle ? 'acquired' : 'busy' });
+    this.outcomes[handle ? 'acquired' : 'busy'].inc();
     if (handle) this.metrics.lockAcquireSeconds.observe((performance.now() - started) / 1000);
     return handle;
   }
@@ -67,7 +71,7 @@ export class LockService implements OnApplicationShutdown {
     const wait = options.wait ?? this.config.locks.wait;
     const started = performance.now();
     const timeout = () => {
-      this.metrics.lockOutcomes.inc({ outcome: 'timeout' });
+      this.outcomes.timeout.inc();
       return new LockTimeoutError(checked, wait);
     };
     // Callers on this node wait their turn locally; only the one whose turn it is asks the store.
@@ -76,7 +80,7 @@ export class LockService implements OnApplicationShutdown {
       for (;;) {
         const handle = await this.attempt(checked, ttl, () => this.turns.pass(checked));
         if (handle) {
-          this.metrics.lockOutcomes.inc({ outcome: 'acquired' });
+          this.outcomes.acquired.inc();
           this.metrics.lockAcquireSeconds.observe((performance.now() - started) / 1000);
           return handle;
         }
