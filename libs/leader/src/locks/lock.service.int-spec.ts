@@ -8,6 +8,7 @@ import { LockKeyError } from '../errors/lock-key.error.js';
 import { LockTimeoutError } from '../errors/lock-timeout.error.js';
 import { LeaderModule } from '../leader.module.js';
 import { LockService } from './lock.service.js';
+import { RedisLockBackend } from './redis-lock.backend.js';
 import { WithLock } from './with-lock.decorator.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -108,6 +109,36 @@ describe.each(backends)('LockService and @WithLock (3 in-process nodes, locks on
     await expect(counter.touch(undefined as never)).rejects.toThrow(
       /@WithLock on Counter.touch: the key function threw/,
     );
+  });
+});
+
+describe('RedisLockBackend release', () => {
+  const own = `rl_${Math.random().toString(36).slice(2, 10)}`;
+
+  afterAll(async () => {
+    const keys = await store.keys(`${own}:*`);
+    if (keys.length > 0) await store.del(...keys);
+  });
+
+  it('deletes the lock it holds, and never a lock that expired and passed to another holder', async () => {
+    const first = new RedisLockBackend(store, own);
+    const second = new RedisLockBackend(store, own);
+    const resource = `${own}:lock:{job}`;
+
+    const held = await first.acquire('job', 10_000);
+    expect(held).not.toBeNull();
+    await held!.release();
+    expect(await store.exists(resource)).toBe(0);
+
+    const stale = await first.acquire('job', 10_000);
+    await store.del(resource); // as if its TTL ran out while the holder was paused
+    const current = await second.acquire('job', 10_000);
+    expect(current).not.toBeNull();
+    await stale!.release();
+    expect(await second.acquire('job', 10_000)).toBeNull(); // the second holder's lock is still there
+    expect(current!.token).toBeGreaterThan(stale!.token);
+    await current!.release();
+    expect(await store.exists(resource)).toBe(0);
   });
 });
 
