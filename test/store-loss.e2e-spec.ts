@@ -24,13 +24,16 @@ async function acceptMore(load: OrderLoad, more: number, what: string): Promise<
 
 /** Every order Postgres committed is handled exactly once in effect and delivered to the plain handler. */
 async function expectEveryOrderHandled(nodes: SampleNodes, load: OrderLoad): Promise<Stats> {
+  let last: Stats | undefined;
   const stats = await eventually(
     async () => {
-      const s = await nodes.request<Stats>('alpha', '/orders/stats');
-      return s.handled === s.orders && s.deliveries.distinct === s.orders ? s : undefined;
+      last = await nodes.request<Stats>('alpha', '/orders/stats');
+      return last.handled === last.orders && last.deliveries.distinct === last.orders ? last : undefined;
     },
     { what: 'every committed order handled', timeoutMs: 120_000, intervalMs: 500 },
-  );
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}; last stats ${JSON.stringify(last)}`);
+  });
   expect(stats.orders).toBeGreaterThanOrEqual(load.accepted.length);
   expect(stats.handled).toBe(stats.orders); // the idempotent effect: once per order, never twice
   expect(stats.deliveries.distinct).toBe(stats.orders); // the plain group handler: at least once each

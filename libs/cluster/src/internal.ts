@@ -45,3 +45,4 @@ export { assertMemoryStoreAllowed } from './errors/memory-store-in-production.er
 export { NAME_CHARACTERS, namePattern } from './validation/names.js';
 export { provideContextSources } from './context/request-context.js';
 export { correlationIdFrom } from './context/correlation-id.js';
+export { guardPoolClients, type PgPoolEvents } from './postgres/pool-client-errors.js';

@@ -11,6 +11,7 @@ import type { RedisClient } from '../redis/redis-client.js';
 import { ClusterConnections } from './cluster-connections.js';
 import { isDataSource } from './is-data-source.js';
 import { initializeWithRetry, waitForRedis } from './wait-for-stores.js';
+import { guardPoolClients, type PgPoolEvents } from '../postgres/pool-client-errors.js';
 
 function isClusterSeed(option: RedisConnectionOption): option is RedisClusterConnectionOptions {
   return typeof option === 'object' && 'cluster' in option && Array.isArray(option.cluster);
@@ -54,6 +55,7 @@ async function openPostgres(
   const where = describePostgres(option);
   if (isDataSource(option)) {
     if (!option.isInitialized) await initializeWithRetry(option, where, startupTimeout);
+    guardDataSourceClients(option);
     return { dataSource: option, owned: false };
   }
   // Loaded only when Postgres is configured: a Redis-only app never pays for typeorm and pg.
@@ -63,7 +65,14 @@ async function openPostgres(
   const extra = { max: 5, connectionTimeoutMillis: 5000 };
   const dataSource = new DataSource({ type: 'postgres', url: option, applicationName, extra });
   await initializeWithRetry(dataSource, where, startupTimeout);
+  guardDataSourceClients(dataSource);
   return { dataSource, owned: true };
+}
+
+/** A Postgres outage must not end the process through a pooled client's `'error'` (see `guardPoolClients`). */
+function guardDataSourceClients(dataSource: DataSource): void {
+  const pool = (dataSource.driver as unknown as { master?: Partial<PgPoolEvents> }).master;
+  if (typeof pool?.on === 'function') guardPoolClients(pool as PgPoolEvents);
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   closeConnection,
   dropConnection,
   duplicateConnection,
+  guardPoolClients,
   withTimeout,
   type ClusterConfig,
 } from '@shoal/cluster/internal';
@@ -48,7 +49,7 @@ async function adapterPool(dataSource: DataSource): Promise<Pool> {
   pool.on('error', () => undefined); // an idle client's error: the adapter reconnects by itself
   // The adapter's LISTEN client has no 'error' listener: when Postgres goes away, the socket's error would crash the
   // process. Every client of this pool gets one; the adapter still sees 'end' and reconnects.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  guardPoolClients(pool);
   return pool;
 }
 
