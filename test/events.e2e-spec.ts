@@ -16,12 +16,17 @@ interface Order {
   handledBy: string | null;
 }
 
+/**
+ * Per store, the orders of the chaos scenario. Postgres alone places fewer: each of its events costs the publishing
+ * and consuming replicas several more Postgres round trips than on Redis Streams (claims and done marks are rows), so
+ * 10,000 took this 2-core machine about 4 minutes; 4,000 still keep the four kills within the publishing.
+ */
 const stores = [
-  ['Redis', 'redis'],
-  ['Postgres alone', 'postgres-only'],
+  ['Redis', 'redis', 10_000],
+  ['Postgres alone', 'postgres-only', 4_000],
 ] as const;
 
-describe.each(stores)('events across sample processes, on %s', (_name, store) => {
+describe.each(stores)('events across sample processes, on %s', (_name, store, total) => {
   let nodes: SampleNodes | undefined;
 
   afterEach(async () => {
@@ -66,7 +71,7 @@ describe.each(stores)('events across sample processes, on %s', (_name, store) =>
       expect((await nodes.request<Stats>(name, '/orders/stats')).broadcastSeenHere).toBe(1);
   }, 60_000);
 
-  it('10,000 events through the outbox, relay and consumer SIGKILLed at random: all handled, effects exactly once, per-user order kept', async () => {
+  it(`${total.toLocaleString('en')} events through the outbox, relay and consumer SIGKILLed at random: all handled, effects exactly once, per-user order kept`, async () => {
     const names = ['alpha', 'bravo', 'charlie', 'delta'];
     // alpha and bravo publish (no relay); charlie relays and consumes; delta consumes.
     nodes = await SampleNodes.start({
@@ -76,7 +81,7 @@ describe.each(stores)('events across sample processes, on %s', (_name, store) =>
     });
     const publishers = ['alpha', 'bravo'].map(async (name) => {
       const users = Array.from({ length: 5 }, (_, i) => `${name}-${i}`).join(',');
-      for (let batch = 0; batch < 10; batch += 1) {
+      for (let batch = 0; batch < total / 1000; batch += 1) {
         await nodes!.request(name, `/orders/bulk?count=500&users=${users}`, 'POST', 120_000);
       }
     });
@@ -100,19 +105,19 @@ describe.each(stores)('events across sample processes, on %s', (_name, store) =>
     const stats = await eventually(
       async () => {
         const s = await nodes!.request<Stats>('alpha', '/orders/stats');
-        return s.handled === 10_000 && s.deliveries.distinct === 10_000 ? s : undefined;
+        return s.handled === total && s.deliveries.distinct === total ? s : undefined;
       },
-      { what: '10,000 events handled', timeoutMs: slow ? 240_000 : 120_000, intervalMs: 1000 },
+      { what: `${total} events handled`, timeoutMs: slow ? 240_000 : 120_000, intervalMs: 1000 },
     );
-    expect(stats.orders).toBe(10_000);
-    expect(stats.handled).toBe(10_000); // the idempotent handler's side effect: exactly once per event
-    expect(stats.deliveries.distinct).toBe(10_000); // every event delivered at least once
-    expect(stats.deliveries.total).toBeGreaterThanOrEqual(10_000);
+    expect(stats.orders).toBe(total);
+    expect(stats.handled).toBe(total); // the idempotent handler's side effect: exactly once per event
+    expect(stats.deliveries.distinct).toBe(total); // every event delivered at least once
+    expect(stats.deliveries.total).toBeGreaterThanOrEqual(total);
 
     const sequences = await eventually(
       async () => {
         const s = await nodes!.request<Record<string, number[]>>('bravo', '/orders/sequences');
-        return Object.values(s).reduce((n, list) => n + list.length, 0) === 10_000 ? s : undefined;
+        return Object.values(s).reduce((n, list) => n + list.length, 0) === total ? s : undefined;
       },
       { what: 'the ordered handler saw every event', timeoutMs: slow ? 120_000 : 60_000, intervalMs: 1000 },
     );
@@ -122,7 +127,7 @@ describe.each(stores)('events across sample processes, on %s', (_name, store) =>
         `${seconds(Date.now() - published)} later`,
     );
     for (const [user, seen] of Object.entries(sequences)) {
-      expect({ user, seen }).toEqual({ user, seen: Array.from({ length: 1000 }, (_, i) => i + 1) });
+      expect({ user, seen }).toEqual({ user, seen: Array.from({ length: total / 10 }, (_, i) => i + 1) });
     }
   }, 480_000);
 });
