@@ -10,6 +10,9 @@ import { parseInfo, redisCli } from './redis-cli.js';
 import type { FailoverResult } from './redis-cluster-server.js';
 import { pingRedis, RedisServer } from './redis-server.js';
 
+/** How long a requested failover may go unfinished before it is asked for again (its failover-timeout is 10 s). */
+const FAILOVER_REQUEST_RETRY_MS = 15_000;
+
 /** Options of {@link RedisSentinelServer.start}. */
 export interface RedisSentinelServerOptions {
   /** The master name the sentinels monitor. Default `shoal`. */
@@ -138,15 +141,22 @@ export class RedisSentinelServer {
     const replica = this.servers.find((server) => server.running && server.port !== from);
     if (replica === undefined) throw new Error(`master :${from} has no live replica`);
     const started = performance.now();
-    if (opts.kill ?? true) await this.server(from).kill();
-    else await redisCli(this.sentinelProcesses[0].port, ['SENTINEL', 'FAILOVER', this.name]);
+    const kill = opts.kill ?? true;
+    let requestedAt = performance.now();
+    if (kill) await this.server(from).kill();
+    else await this.requestFailover();
     await pollUntil(
       `replica :${replica.port} to replace master :${from}`,
       async () => {
-        for (const sentinel of this.sentinelProcesses) {
-          if ((await this.masterPortSeenBy(sentinel.port)) !== replica.port) return false;
+        if (await this.promoted(replica.port)) return true;
+        // A requested failover is one attempt: a sentinel that aborts it (the promotion not confirmed within its
+        // failover-timeout) does not try again. Ask again while the first sentinel still names the old master.
+        if (!kill && performance.now() - requestedAt > FAILOVER_REQUEST_RETRY_MS) {
+          requestedAt = performance.now();
+          if ((await this.masterPortSeenBy(this.sentinelProcesses[0].port)) === from)
+            await this.requestFailover();
         }
-        return parseInfo(await redisCli(replica.port, ['INFO', 'replication'])).role === 'master';
+        return false;
       },
       this.timeoutMs,
     );
@@ -184,6 +194,23 @@ export class RedisSentinelServer {
   async stop(): Promise<void> {
     await Promise.all(this.sentinelProcesses.map((sentinel) => sentinel.stop()));
     await Promise.all(this.servers.map((server) => server.kill()));
+  }
+
+  /** Asks the first sentinel for a failover; one already running, or no replica fit yet, is not an error. */
+  private async requestFailover(): Promise<void> {
+    try {
+      await redisCli(this.sentinelProcesses[0].port, ['SENTINEL', 'FAILOVER', this.name]);
+    } catch (error) {
+      if (!/INPROG|NOGOODSLAVE/.test(String(error))) throw error;
+    }
+  }
+
+  /** Whether every sentinel names `port` as the master and it reports `role:master`. */
+  private async promoted(port: number): Promise<boolean> {
+    for (const sentinel of this.sentinelProcesses) {
+      if ((await this.masterPortSeenBy(sentinel.port)) !== port) return false;
+    }
+    return parseInfo(await redisCli(port, ['INFO', 'replication'])).role === 'master';
   }
 
   private server(port: number): RedisServer {
