@@ -46,3 +46,4 @@ export { NAME_CHARACTERS, namePattern } from './validation/names.js';
 export { provideContextSources } from './context/request-context.js';
 export { correlationIdFrom } from './context/correlation-id.js';
 export { guardPoolClients, type PgPoolEvents } from './postgres/pool-client-errors.js';
+export { poolOfDataSource } from './postgres/data-source-pool.js';

@@ -140,9 +140,9 @@ export class RedisSentinelServer {
     const from = await this.masterPort();
     const replica = this.servers.find((server) => server.running && server.port !== from);
     if (replica === undefined) throw new Error(`master :${from} has no live replica`);
-    const started = performance.now();
     const kill = opts.kill ?? true;
-    let requestedAt = performance.now();
+    const started = performance.now();
+    let requestedAt = started;
     if (kill) await this.server(from).kill();
     else await this.requestFailover();
     await pollUntil(

@@ -11,7 +11,8 @@ import type { RedisClient } from '../redis/redis-client.js';
 import { ClusterConnections } from './cluster-connections.js';
 import { isDataSource } from './is-data-source.js';
 import { initializeWithRetry, waitForRedis } from './wait-for-stores.js';
-import { guardPoolClients, type PgPoolEvents } from '../postgres/pool-client-errors.js';
+import { poolOfDataSource } from '../postgres/data-source-pool.js';
+import { guardPoolClients } from '../postgres/pool-client-errors.js';
 
 function isClusterSeed(option: RedisConnectionOption): option is RedisClusterConnectionOptions {
   return typeof option === 'object' && 'cluster' in option && Array.isArray(option.cluster);
@@ -71,8 +72,8 @@ async function openPostgres(
 
 /** A Postgres outage must not end the process through a pooled client's `'error'` (see `guardPoolClients`). */
 function guardDataSourceClients(dataSource: DataSource): void {
-  const pool = (dataSource.driver as unknown as { master?: Partial<PgPoolEvents> }).master;
-  if (typeof pool?.on === 'function') guardPoolClients(pool as PgPoolEvents);
+  const pool = poolOfDataSource(dataSource);
+  if (pool) guardPoolClients(pool);
 }
 
 /**

@@ -2,12 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import type { ClusterConnections } from '../connections/cluster-connections.js';
 import { createClusterConnections } from '../connections/create-connections.js';
+import { poolOfDataSource } from './data-source-pool.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** The `pg.Pool` under ClusterModule's TypeORM DataSource. */
 function poolOf(connections: ClusterConnections): pg.Pool {
-  return (connections.postgres().driver as unknown as { master: pg.Pool }).master;
+  const pool = poolOfDataSource(connections.postgres());
+  if (!pool) throw new Error('ClusterModule opened Postgres without a pg pool');
+  return pool;
 }
 
 /** Resolves on the client's 'end', without listening to 'error' (as `events.once` would). */

@@ -5,6 +5,7 @@ import {
   dropConnection,
   duplicateConnection,
   guardPoolClients,
+  poolOfDataSource,
   withTimeout,
   type ClusterConfig,
 } from '@shoal/cluster/internal';
@@ -43,8 +44,7 @@ export function attachmentsDdl(schema: string): string[] {
  */
 async function adapterPool(dataSource: DataSource): Promise<Pool> {
   const pg = await import('pg');
-  const driver = dataSource.driver as unknown as { master?: { options?: PoolConfig } };
-  const options = driver.master?.options ?? {};
+  const options: PoolConfig = poolOfDataSource(dataSource)?.options ?? {};
   const pool = new pg.default.Pool({ ...options, max: 4, idleTimeoutMillis: 10_000 });
   pool.on('error', () => undefined); // an idle client's error: the adapter reconnects by itself
   // The adapter's LISTEN client has no 'error' listener: when Postgres goes away, the socket's error would crash the
