@@ -53,10 +53,7 @@ export interface InterleaveOptions {
  * metric, and every turn separately (for per-round pairing).
  */
 export async function runInterleaved(options: InterleaveOptions): Promise<InterleavedSamples> {
-  const least = options.smoke ? MIN_SMOKE_ROUNDS : MIN_ROUNDS;
-  if (!Number.isInteger(options.rounds) || options.rounds < least) {
-    throw new Error(`rounds must be an integer ≥ ${least}, got ${options.rounds}`);
-  }
+  checkRounds(options.rounds, options.smoke);
   const turns: TurnRecord[] = [];
   const byContestant: Record<Contestant, MetricSamples> = { shoal: {}, raw: {} };
   for (let round = 1; round <= options.rounds; round++) {
@@ -80,6 +77,80 @@ export async function runInterleaved(options: InterleaveOptions): Promise<Interl
     }
   }
   return { rounds: options.rounds, turns, byContestant };
+}
+
+/** Throws unless `rounds` is an integer ≥ {@link MIN_ROUNDS} (≥ {@link MIN_SMOKE_ROUNDS} for a smoke run). */
+function checkRounds(rounds: number, smoke = false): void {
+  const least = smoke ? MIN_SMOKE_ROUNDS : MIN_ROUNDS;
+  if (!Number.isInteger(rounds) || rounds < least) {
+    throw new Error(`rounds must be an integer ≥ ${least}, got ${rounds}`);
+  }
+}
+
+/**
+ * The order in which the contestants take their slices in a side-by-side `round` (see {@link runSideBySide}): shoal
+ * first in odd rounds, raw first in even ones, so neither always follows the other.
+ */
+export function sideOrder(round: number): readonly Contestant[] {
+  return round % 2 === 1 ? ['shoal', 'raw'] : ['raw', 'shoal'];
+}
+
+/** Options of {@link runSideBySide}. */
+export interface SideBySideOptions {
+  /** Number of rounds; at least {@link MIN_ROUNDS} (or {@link MIN_SMOKE_ROUNDS} when `smoke`). */
+  readonly rounds: number;
+  /** A smoke run: allows fewer rounds. */
+  readonly smoke?: boolean;
+  /** One round of both contestants; gets the 1-based round number and returns each one's samples. */
+  readonly round: (round: number) => Promise<Readonly<Record<Contestant, MetricSamples>>>;
+  /** Checked before every round: when aborted, the run rejects with the abort reason. */
+  readonly signal?: AbortSignal;
+  /** Called after every round with its two turns, shoal's first. */
+  readonly onRound?: (turns: readonly [TurnRecord, TurnRecord]) => void;
+}
+
+/**
+ * Runs rounds in which both contestants are measured side by side: each `round(n)` sets both up and measures them in
+ * short alternating slices (its own business), so a spell of other load on the machine, shorter than a turn of
+ * {@link runInterleaved} but longer than a slice, falls on both sides alike. Collected as one turn per contestant per
+ * round (both with the round's start and duration), so {@link pairedRatios} pairs them as it pairs interleaved turns.
+ */
+export async function runSideBySide(options: SideBySideOptions): Promise<InterleavedSamples> {
+  checkRounds(options.rounds, options.smoke);
+  const turns: TurnRecord[] = [];
+  const byContestant: Record<Contestant, MetricSamples> = { shoal: {}, raw: {} };
+  for (let round = 1; round <= options.rounds; round++) {
+    options.signal?.throwIfAborted();
+    const startedAt = new Date().toISOString();
+    const begin = performance.now();
+    const samples = await options.round(round);
+    const durationMs = Math.round(performance.now() - begin);
+    const [shoal, raw] = CONTESTANTS.map((contestant): TurnRecord => {
+      for (const [metric, values] of Object.entries(samples[contestant])) {
+        (byContestant[contestant][metric] ??= []).push(...values);
+      }
+      return { round, contestant, startedAt, durationMs, samples: samples[contestant] };
+    });
+    turns.push(shoal, raw);
+    options.onRound?.([shoal, raw]);
+  }
+  return { rounds: options.rounds, turns, byContestant };
+}
+
+/**
+ * Two runs of one scenario as one record (for the results file): every turn of both, and each contestant's samples
+ * of both. Pair per-round ratios on the run a metric came from: a round's first turn is the one paired.
+ */
+export function mergeSamples(first: InterleavedSamples, second: InterleavedSamples): InterleavedSamples {
+  const merged = (contestant: Contestant): MetricSamples => ({
+    ...first.byContestant[contestant],
+    ...second.byContestant[contestant],
+  });
+  return {
+    rounds: Math.max(first.rounds, second.rounds),
+    turns: [...first.turns, ...second.turns],
+    byContestant: { shoal: merged('shoal'), raw: merged('raw') },
+  };
 }
 
 /**

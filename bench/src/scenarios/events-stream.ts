@@ -1,5 +1,5 @@
 import { RedisServer } from '@shoal/testing';
-import type { Contestant } from '../harness/interleave.js';
+import { sideOrder, type Contestant } from '../harness/interleave.js';
 import type { Scope } from '../harness/scope.js';
 import { median, percentile } from '../harness/stats.js';
 import { randomPrefix } from './membership-nodes.js';
@@ -27,8 +27,8 @@ export interface StreamSettings {
   readonly burstWindow: number;
 }
 
-/** Samples of one cross-process turn. */
-export interface StreamSamples {
+/** Samples of one side of a cross-process round (a type alias, so that it is a `MetricSamples`). */
+export type StreamSamples = {
   /** Publish → handler, ms, every event of the latency run. */
   stream_ms: number[];
   stream_p50_ms: number[];
@@ -37,27 +37,56 @@ export interface StreamSamples {
   stream_events_per_s: number[];
   /** Publish calls per second in the throughput run (the publisher alone: first publish → last resolved). */
   stream_publish_per_s: number[];
+};
+
+/** One contestant's started publisher and consumer. */
+interface StreamPair {
+  readonly publisher: EventsNode;
+  readonly consumer: EventsNode;
+}
+
+/** Starts `contestant`'s publisher and consumer on a private redis-server of their own (stopped with `scope`). */
+async function startStreamPair(contestant: Contestant, round: number, scope: Scope): Promise<StreamPair> {
+  const redis = scope.track(await RedisServer.start(), (r) => r.kill());
+  const stores = { redisUrl: redis.url, prefix: randomPrefix() };
+  const script = STREAM_SCRIPT[contestant];
+  const [publisher, consumer] = await Promise.all([
+    startEventsNode(script, `${contestant}-r${round}-pub`, 'publisher', stores, scope),
+    startEventsNode(script, `${contestant}-r${round}-con`, 'consumer', stores, scope),
+  ]);
+  return { publisher, consumer };
 }
 
 /**
- * One contestant's cross-process turn, on its own private redis-server: a publisher process and a consumer process;
- * a warm-up, a paced latency run, then a throughput run (the consumer's records reset in between).
+ * One round of the cross-process runs with both contestants' processes up at once, each pair on its own
+ * redis-server: both warm up, then the latency run is cut into `slices` slices that alternate between the two
+ * (A B A B…, which side goes first alternating by round), so a spell of other load on this shared machine, which
+ * lasts seconds, falls on both sides alike instead of on whichever 8-second turn it happens to hit; then each side's
+ * throughput run, alone, in the same order. The side not measuring idles meanwhile.
  */
-export function eventsStreamTurn(
-  contestant: Contestant,
+export function eventsStreamRound(
   round: number,
   settings: StreamSettings,
+  slices: number,
   parent: Scope,
-): Promise<StreamSamples> {
+): Promise<Record<Contestant, StreamSamples>> {
   return parent.child(async (scope) => {
-    const redis = scope.track(await RedisServer.start(), (r) => r.kill());
-    const stores = { redisUrl: redis.url, prefix: randomPrefix() };
-    const script = STREAM_SCRIPT[contestant];
-    const [publisher, consumer] = await Promise.all([
-      startEventsNode(script, `${contestant}-r${round}-pub`, 'publisher', stores, scope),
-      startEventsNode(script, `${contestant}-r${round}-con`, 'consumer', stores, scope),
-    ]);
-    return streamRuns(publisher, consumer, settings);
+    const order = sideOrder(round);
+    const started = await Promise.all(order.map((contestant) => startStreamPair(contestant, round, scope)));
+    const pairs = Object.fromEntries(order.map((c, i) => [c, started[i]])) as Record<Contestant, StreamPair>;
+    for (const contestant of order) await warmUp(pairs[contestant], settings);
+    const latency: Record<Contestant, number[]> = { shoal: [], raw: [] };
+    const perSlice = Math.ceil(settings.latencyEvents / slices);
+    for (let slice = 0; slice < slices; slice++) {
+      for (const contestant of order) {
+        latency[contestant].push(...(await latencyRun(pairs[contestant], perSlice, settings.rate)));
+      }
+    }
+    const result = {} as Record<Contestant, StreamSamples>;
+    for (const contestant of order) {
+      result[contestant] = samplesOf(latency[contestant], await throughputRun(pairs[contestant], settings));
+    }
+    return result;
   });
 }
 
@@ -70,28 +99,63 @@ export async function streamRuns(
   consumer: EventsNode,
   settings: StreamSettings,
 ): Promise<StreamSamples> {
+  const pair = { publisher, consumer };
+  await warmUp(pair, settings);
+  const latencyMs = await latencyRun(pair, settings.latencyEvents, settings.rate);
+  return samplesOf(latencyMs, await throughputRun(pair, settings));
+}
+
+/** Unmeasured events at the latency run's rate; the consumer's records are reset after them. */
+async function warmUp({ publisher, consumer }: StreamPair, settings: StreamSettings): Promise<void> {
   await publish(publisher, { count: settings.warmupEvents, rate: settings.rate });
   await handled(consumer, settings.warmupEvents);
   await resetConsumer(consumer);
+}
 
-  await publish(publisher, { count: settings.latencyEvents, rate: settings.rate });
-  await handled(consumer, settings.latencyEvents);
+/** `count` events at `rate`/s; every event's publish → handler latency (ms). Leaves the consumer's records reset. */
+async function latencyRun(
+  { publisher, consumer }: StreamPair,
+  count: number,
+  rate: number,
+): Promise<number[]> {
+  await publish(publisher, { count, rate });
+  await handled(consumer, count);
   const { latencyMs } = await consumerSamples(consumer);
   await resetConsumer(consumer);
+  return latencyMs;
+}
 
+/** What a throughput run measured. */
+interface Throughput {
+  /** Events handled per second: count / (last handled − first publish). */
+  readonly eventsPerS: number;
+  /** Publish calls per second (first publish → last resolved). */
+  readonly publishPerS: number;
+}
+
+/** `burstEvents` published as fast as possible with `burstWindow` in flight. Leaves the consumer's records as they are. */
+async function throughputRun(
+  { publisher, consumer }: StreamPair,
+  settings: StreamSettings,
+): Promise<Throughput> {
   const burst = await publish(publisher, {
     count: settings.burstEvents,
     rate: 0,
     window: settings.burstWindow,
   });
   const done = await handled(consumer, settings.burstEvents);
-  const seconds = (done.lastAt - burst.startedAt) / 1000;
+  return {
+    eventsPerS: settings.burstEvents / ((done.lastAt - burst.startedAt) / 1000),
+    publishPerS: (settings.burstEvents * 1000) / (burst.endedAt - burst.startedAt),
+  };
+}
 
+function samplesOf(latencyMs: number[], throughput: Throughput): StreamSamples {
   return {
     stream_ms: latencyMs,
     stream_p50_ms: [median(latencyMs)],
     stream_p99_ms: [percentile(latencyMs, 99)],
-    stream_events_per_s: [settings.burstEvents / seconds],
-    stream_publish_per_s: [(settings.burstEvents * 1000) / (burst.endedAt - burst.startedAt)],
+    stream_events_per_s: [throughput.eventsPerS],
+    stream_publish_per_s: [throughput.publishPerS],
   };
 }

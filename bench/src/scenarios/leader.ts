@@ -1,17 +1,17 @@
 import { PostgresServer, RedisServer } from '@shoal/testing';
 import {
+  mergeSamples,
   pairedRatios,
   runInterleaved,
+  runSideBySide,
   type Contestant,
-  type InterleavedSamples,
   type MetricSamples,
 } from '../harness/interleave.js';
 import type { MetricRow } from '../harness/report.js';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../harness/scenario.js';
-import { sleep } from '../harness/sleep.js';
 import { percentile, summarize } from '../harness/stats.js';
 import { LEASE_TTL_MS, leaderFailoverTurn, RENEW_MS } from './leader-failover.js';
-import { leaderLockTurn } from './leader-locks.js';
+import { leaderLockRound, type LockSamples } from './leader-locks.js';
 
 /** Run shape of the leader scenario. */
 interface LeaderSettings {
@@ -20,20 +20,23 @@ interface LeaderSettings {
   readonly trialsPerKind: number;
   /** Measured lock acquisitions per contestant per round. */
   readonly acquisitions: number;
-  /** Unmeasured lock acquisitions before them. */
+  /** Slices of a round's acquisitions, alternating between the contestants. */
+  readonly lockSlices: number;
+  /** Unmeasured lock acquisitions of each contestant before them. */
   readonly warmup: number;
-  /** Quiet time before each lock part (after the previous turn's teardown and the part's own setup). */
+  /** Quiet time in each lock round after both sides' setup, before the warm-up. */
   readonly lockSettleMs: number;
 }
 
 /**
- * Default: 5 rounds × (4 SIGTERM + 4 SIGKILL) = 20 of each per contestant; 2,000 lock acquisitions per round after
- * 500 unmeasured (enough for the JIT to settle).
+ * Default: 5 rounds × (4 SIGTERM + 4 SIGKILL) = 20 of each per contestant; 4,000 lock acquisitions per contestant
+ * per round in 4 alternating slices of 1,000, after 500 unmeasured (enough for the JIT to settle).
  */
 const FULL: LeaderSettings = {
   rounds: 5,
   trialsPerKind: 4,
-  acquisitions: 2000,
+  acquisitions: 4000,
+  lockSlices: 4,
   warmup: 500,
   lockSettleMs: 1500,
 };
@@ -42,6 +45,7 @@ const QUICK: LeaderSettings = {
   rounds: 2,
   trialsPerKind: 1,
   acquisitions: 500,
+  lockSlices: 2,
   warmup: 200,
   lockSettleMs: 500,
 };
@@ -59,38 +63,32 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       scope,
     )),
   });
-  const locks = async (contestant: Contestant): Promise<MetricSamples> => {
-    // Quiet first, the same for both: the previous turn's connections may still be closing.
-    await sleep(settings.lockSettleMs, scope.signal);
-    return {
-      ...(await leaderLockTurn(
-        {
-          contestant,
-          acquisitions: settings.acquisitions,
-          warmup: settings.warmup,
-          settleMs: settings.lockSettleMs,
-          redisUrl: lockRedis.url,
-        },
-        scope,
-      )),
-    };
-  };
-  // The lock turns run in this process, where the first one compiles the code both share (ioredis, the event
-  // loop's paths) for the other: one unmeasured lock turn of each first, so no measured turn pays for the other.
-  log('one unmeasured lock turn of each contestant (JIT warm-up of this process)');
-  for (const contestant of ['raw', 'shoal'] as const) await locks(contestant);
-  // All lock rounds first, then all failover rounds: a lock turn then never runs among the processes, sockets and
-  // garbage a failover turn leaves behind (each phase is interleaved on its own).
-  const lockSamples = await runInterleaved({
+  const lockRound = (round: number): Promise<Record<Contestant, LockSamples>> =>
+    leaderLockRound(
+      {
+        round,
+        acquisitions: settings.acquisitions,
+        slices: settings.lockSlices,
+        warmup: settings.warmup,
+        settleMs: settings.lockSettleMs,
+        redisUrl: lockRedis.url,
+      },
+      scope,
+    );
+  // All lock rounds first, then all failover rounds: a lock round then never runs among the processes, sockets and
+  // garbage a failover turn leaves behind.
+  const lockSamples = await runSideBySide({
     rounds: settings.rounds,
     smoke: quick,
     signal: scope.signal,
-    turn: { shoal: () => locks('shoal'), raw: () => locks('raw') },
-    onTurn: (t) => {
-      const show = (metric: string): string => (t.samples[metric] ?? []).map((x) => x.toFixed(0)).join(' ');
+    round: lockRound,
+    onRound: (turns) => {
+      const show = (metric: string): string =>
+        turns
+          .map((t) => `${t.contestant} ${(t.samples[metric] ?? []).map((x) => x.toFixed(0)).join(' ')}`)
+          .join(', ');
       log(
-        `locks round ${t.round}/${settings.rounds} ${t.contestant.padEnd(5)}: ` +
-          `p50 ${show('lock_p50_us')} µs p99 ${show('lock_p99_us')} µs`,
+        `locks round ${turns[0].round}/${settings.rounds}: p50 µs ${show('lock_p50_us')}; p99 µs ${show('lock_p99_us')}`,
       );
     },
   });
@@ -107,14 +105,7 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       );
     },
   });
-  const samples: InterleavedSamples = {
-    rounds: settings.rounds,
-    turns: [...lockSamples.turns, ...failoverSamples.turns],
-    byContestant: {
-      shoal: { ...lockSamples.byContestant.shoal, ...failoverSamples.byContestant.shoal },
-      raw: { ...lockSamples.byContestant.raw, ...failoverSamples.byContestant.raw },
-    },
-  };
+  const samples = mergeSamples(lockSamples, failoverSamples);
 
   const shoal = samples.byContestant.shoal;
   const raw = samples.byContestant.raw;
@@ -196,14 +187,14 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
         'key with compare-and-del and survivors find out on their next 250 ms retry. The sample runs with ' +
         "SHOAL_DRAIN_DELAY=0: with HealthModule's default drain delay (5 s, for load balancers) the lease is handed " +
         'back that much later.',
-      `lock rows: ${settings.acquisitions} uncontended acquisitions per contestant per round, all lock rounds ` +
-        `(interleaved) before the failover rounds; each lock turn after ${settings.lockSettleMs / 1000} s of ` +
-        `quiet and ${settings.lockSettleMs / 1000} s more after the setup, in the benchmark process (after ` +
-        `${settings.warmup} unmeasured; before round 1, one unmeasured lock turn of each, raw first, so the first ` +
-        'measured turn of neither compiles code for the other), one private redis-server for both, timing only ' +
-        'the acquire call. shoal = LockService.tryLock + handle.release() (ClusterModule + LeaderModule ' +
-        'application context in the benchmark process, default options but ttl 10000), raw = one SET key val NX ' +
-        'PX 10000 round trip + DEL; each released before the next.',
+      `lock rows: ${settings.acquisitions} uncontended acquisitions per contestant per round in ` +
+        `${settings.lockSlices} slices alternating between the contestants (which goes first alternates by round), ` +
+        'all lock rounds before the failover rounds; both sides in the benchmark process (so a garbage collection ' +
+        'falls on whichever side allocates when it is due), set up for the round, then ' +
+        `${settings.lockSettleMs / 1000} s of quiet and ${settings.warmup} unmeasured acquisitions of each; one ` +
+        'private redis-server for both, timing only the acquire call. shoal = LockService.tryLock + ' +
+        'handle.release() (ClusterModule + LeaderModule application context, default options but ttl 10000), ' +
+        'raw = one SET key val NX PX 10000 round trip + DEL on plain ioredis; each released before the next.',
       `lock pooled over all rounds: shoal ${pooled(shoal.lock_us)}; raw ${pooled(raw.lock_us)}.`,
       `ratios per round: SIGKILL [${killRatios.map((r) => r.toFixed(2)).join(' ')}], SIGTERM ` +
         `[${termRatios.map((r) => r.toFixed(2)).join(' ')}], lock p99 [${p99Ratios.map((r) => r.toFixed(2)).join(' ')}].`,
