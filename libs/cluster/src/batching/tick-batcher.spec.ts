@@ -72,13 +72,15 @@ describe('TickBatcher', () => {
     };
     const addFromTwoCallbacks = async (target: ReturnType<typeof collect>) => {
       const added: Promise<void>[] = [];
-      // Two macrotasks queued back to back run in the same turn of the event loop, before its check phase.
+      // Two immediates queued back to back run in the same check phase of one turn; an immediate queued by either
+      // (the 'immediate' flush) runs in the next turn. (Two zero-delay timers are not sure to share a turn: each reads
+      // the clock, and a millisecond can pass between them.)
       await new Promise<void>((done) => {
-        setTimeout(() => added.push(target.add(1)), 0);
-        setTimeout(() => {
+        setImmediate(() => added.push(target.add(1)));
+        setImmediate(() => {
           added.push(target.add(2));
           done();
-        }, 0);
+        });
       });
       await Promise.all(added);
       return target.batches;
