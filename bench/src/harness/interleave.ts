@@ -70,13 +70,16 @@ export async function runInterleaved(options: InterleaveOptions): Promise<Interl
         samples,
       };
       turns.push(record);
-      for (const [metric, values] of Object.entries(samples)) {
-        (byContestant[contestant][metric] ??= []).push(...values);
-      }
+      collect(byContestant[contestant], samples);
       options.onTurn?.(record);
     }
   }
   return { rounds: options.rounds, turns, byContestant };
+}
+
+/** Appends a turn's samples to a contestant's, metric by metric. */
+function collect(into: MetricSamples, samples: MetricSamples): void {
+  for (const [metric, values] of Object.entries(samples)) (into[metric] ??= []).push(...values);
 }
 
 /** Throws unless `rounds` is an integer ≥ {@link MIN_ROUNDS} (≥ {@link MIN_SMOKE_ROUNDS} for a smoke run). */
@@ -126,9 +129,7 @@ export async function runSideBySide(options: SideBySideOptions): Promise<Interle
     const samples = await options.round(round);
     const durationMs = Math.round(performance.now() - begin);
     const [shoal, raw] = CONTESTANTS.map((contestant): TurnRecord => {
-      for (const [metric, values] of Object.entries(samples[contestant])) {
-        (byContestant[contestant][metric] ??= []).push(...values);
-      }
+      collect(byContestant[contestant], samples[contestant]);
       return { round, contestant, startedAt, durationMs, samples: samples[contestant] };
     });
     turns.push(shoal, raw);
@@ -139,7 +140,8 @@ export async function runSideBySide(options: SideBySideOptions): Promise<Interle
 
 /**
  * Two runs of one scenario as one record (for the results file): every turn of both, and each contestant's samples
- * of both. Pair per-round ratios on the run a metric came from: a round's first turn is the one paired.
+ * of both. The runs must record different metrics (a metric in both keeps the second's samples). Pair per-round
+ * ratios on the run a metric came from: a round's first turn is the one paired.
  */
 export function mergeSamples(first: InterleavedSamples, second: InterleavedSamples): InterleavedSamples {
   const merged = (contestant: Contestant): MetricSamples => ({
