@@ -36,7 +36,9 @@ export interface ShardsChangedEvent {
  *
  * Guarantees (defaults): a join is seen by the others within one heartbeat (pushed at once in practice); a
  * graceful leave is pushed at once; a crashed node is removed within `failureTimeout + heartbeatInterval` on the
- * store's clock, by exactly one surviving node.
+ * store's clock, by exactly one surviving node. When the store loses its data (Redis restarted without persistence,
+ * `FLUSHALL`), no live member is reported as leaving: the members seen before are kept for one `failureTimeout`, in
+ * which each beats again; one that does not leaves after it.
  */
 @Injectable()
 export class ClusterService
@@ -58,6 +60,11 @@ export class ClusterService
   private knownVersion?: string;
   private refreshing = false;
   private refreshAgain = false;
+  /**
+   * Until when (local clock) reads may add members but not drop them: the store lost its data, and the members this
+   * node saw have until then to beat again. 0 when no such rebuild is under way.
+   */
+  private rebuildingUntil = 0;
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
@@ -151,7 +158,10 @@ export class ClusterService
 
   async onApplicationBootstrap(): Promise<void> {
     await this.epoch?.start(this.config.dataLossCheckInterval);
-    this.epoch?.dataLoss$.subscribe(() => this.metrics.redisDataLosses.inc());
+    this.epoch?.dataLoss$.subscribe(() => {
+      this.metrics.redisDataLosses.inc();
+      if (this.config.store === 'redis') this.rebuild();
+    });
     await this.store.init((notice) => this.onNotice(notice));
     this.running = true;
     this.publish(this.view.apply([], this.selfRecord()));
@@ -206,6 +216,11 @@ export class ClusterService
 
   private async beat(): Promise<void> {
     if (!this.running || this.pendingBeat) return;
+    if (this.rebuildingUntil !== 0 && Date.now() >= this.rebuildingUntil) {
+      // The rebuild's time is up: a full read now drops whoever did not beat again.
+      this.rebuildingUntil = 0;
+      this.knownVersion = undefined;
+    }
     const seq = ++this.requested;
     const beat = this.store.beat(this.node, this.config.failureTimeout, this.knownVersion);
     this.pendingBeat = beat.catch(() => undefined).finally(() => (this.pendingBeat = undefined));
@@ -219,12 +234,24 @@ export class ClusterService
         this.metrics.removedByThisNode.inc(result.removed.length);
         this.logger.log(`removed dead member(s): ${result.removed.join(', ')}`);
       }
-      if (result.members) this.applyRead(seq, { version: result.version, members: result.members });
+      if (result.members) await this.applyRead(seq, { version: result.version, members: result.members });
     } catch (error) {
       this.metrics.heartbeatFailures.inc();
       if (!this.storeDown) this.logger.warn(`membership heartbeat failed, retrying: ${String(error)}`);
       this.storeDown = true;
     }
+  }
+
+  /** Redis lost the membership: keep the members seen until they beat again (up to one failure timeout). */
+  private rebuild(): void {
+    if (!this.running) return;
+    if (this.rebuildingUntil === 0 && this.view.size > 1) {
+      this.logger.warn(
+        `the membership store lost its data: keeping the ${this.view.size - 1} other member(s) seen for up to ` +
+          `${this.config.failureTimeout} ms while they register again`,
+      );
+    }
+    this.rebuildingUntil = Date.now() + this.config.failureTimeout;
   }
 
   private onNotice(notice: MembershipNotice): void {
@@ -271,7 +298,10 @@ export class ClusterService
         this.refreshAgain = false;
         const seq = ++this.requested;
         try {
-          this.applyRead(seq, await withTimeout(this.store.list(this.config.failureTimeout), 2000, 'list'));
+          await this.applyRead(
+            seq,
+            await withTimeout(this.store.list(this.config.failureTimeout), 2000, 'list'),
+          );
         } catch (error) {
           this.logger.debug(`membership refresh failed: ${String(error)}`);
         }
@@ -281,12 +311,20 @@ export class ClusterService
   }
 
   /** Applies a read unless a read issued later was applied already (reads can complete out of order). */
-  private applyRead(seq: number, read: MembershipSnapshot): void {
+  private async applyRead(seq: number, read: MembershipSnapshot): Promise<void> {
     if (seq < this.applied || !this.running) return;
+    if (this.rebuildingUntil === 0 && this.config.store === 'redis' && this.view.dropsAnyOf(read.members)) {
+      // Members missing without a leave notice: removed as dead, or lost with Redis's data. Tell them apart before
+      // reporting anyone gone (a data loss starts a rebuild, in which reads add members but drop none).
+      await this.epoch?.afresh().catch(() => undefined);
+      if (seq < this.applied || !this.running) return;
+    }
     this.applied = seq;
     this.knownVersion = read.version;
     this.metrics.viewUpdates.inc({ via: 'read' });
-    this.publish(this.view.apply(read.members, this.selfRecord()));
+    this.publish(
+      this.view.apply(read.members, this.selfRecord(), new Date(), Date.now() < this.rebuildingUntil),
+    );
   }
 
   private publish(events: readonly MembershipEvent[]): void {

@@ -34,6 +34,23 @@ describe('MembershipView', () => {
     expect(events.map((e) => `${e.type}:${e.member.incarnation}`)).toEqual(['left:b-1', 'joined:b-2']);
   });
 
+  it('while keeping absent members (a store rebuilding after data loss), adds members and restarts but drops none', () => {
+    const view = new MembershipView('a');
+    view.apply([self, member('b'), member('c', 'c-1')], self);
+    expect(view.dropsAnyOf([self, member('c')])).toBe(true);
+    expect(view.dropsAnyOf([member('c'), member('b')])).toBe(false);
+    const events = view.apply([member('c', 'c-2'), member('d')], self, new Date(), true);
+    expect(events.map((e) => `${e.type}:${e.member.incarnation}`)).toEqual([
+      'left:c-1',
+      'joined:c-2',
+      'joined:d-1',
+    ]);
+    expect(view.ids()).toEqual(['a', 'b', 'c', 'd']);
+    expect(
+      view.apply([self, member('c', 'c-2'), member('d')], self).map((e) => `${e.type}:${e.member.id}`),
+    ).toEqual(['left:b']);
+  });
+
   it('reports nothing when nothing changed', () => {
     const view = new MembershipView('a');
     view.apply([self, member('b')], self);

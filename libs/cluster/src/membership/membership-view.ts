@@ -28,11 +28,14 @@ export class MembershipView {
 
   /**
    * Replaces the view with `fresh`, keeping `self` present (a running node is a member of its own view).
+   * @param keepAbsent keep the members `fresh` lacks (the store lost its data and they have not beaten again yet):
+   *   `fresh` can then add members and new incarnations, never remove one.
    * @returns the changes, `left` before `joined`.
    */
-  apply(fresh: readonly Member[], self: Member, at = new Date()): MembershipEvent[] {
+  apply(fresh: readonly Member[], self: Member, at = new Date(), keepAbsent = false): MembershipEvent[] {
     const next = new Map(fresh.map((member) => [member.id, member]));
     if (!next.has(this.selfId)) next.set(this.selfId, self);
+    if (keepAbsent) for (const [id, member] of this.members) if (!next.has(id)) next.set(id, member);
     const left: MembershipEvent[] = [];
     const joined: MembershipEvent[] = [];
     for (const [id, member] of this.members) {
@@ -46,6 +49,13 @@ export class MembershipView {
     this.members.clear();
     for (const [id, member] of next) this.members.set(id, member);
     return [...left, ...joined];
+  }
+
+  /** Whether `fresh` lacks a member of this view other than this node (applying it would report a leave). */
+  dropsAnyOf(fresh: readonly Member[]): boolean {
+    const ids = new Set(fresh.map((member) => member.id));
+    for (const id of this.members.keys()) if (id !== this.selfId && !ids.has(id)) return true;
+    return false;
   }
 
   /**

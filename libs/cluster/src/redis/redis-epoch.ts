@@ -59,6 +59,15 @@ export class RedisEpochWatch {
     return this.inFlight;
   }
 
+  /**
+   * Like `current()`, but with a read issued after this call: a check already in flight may have read the marker
+   * before whatever the caller just saw happened.
+   */
+  async afresh(): Promise<string> {
+    await this.inFlight?.catch(() => undefined);
+    return this.current();
+  }
+
   /** Checks now, then every `intervalMs` and on every reconnect. */
   async start(intervalMs: number): Promise<void> {
     await this.current();
