@@ -28,23 +28,35 @@ export class RedisLockBackend implements LockBackend {
     // One round trip: the lock and its fencing token together (redlock's own acquire would need a second one).
     const token = await acquireLockScript.run(this.redis, [resource, `${resource}:token`], [value, ttlMs]);
     if (token === null) return null;
-    // Extension goes through redlock's compare-and-set script; release is the same compare-and-delete redlock runs,
-    // as one script (redlock's release allocates about a quarter of a whole acquire-and-release cycle).
-    let lock = new Lock(
-      this.redlock,
-      [resource],
-      value,
-      [],
-      Date.now() + ttlMs - Math.round(ttlMs * 0.01) - 2,
-    );
-    return {
-      token: Number(token),
-      extend: async (ttl) => {
-        lock = await lock.extend(ttl);
-      },
-      release: async () => {
-        await releaseLockScript.run(this.redis, [resource], [value]).catch(() => undefined);
-      },
-    };
+    // Valid until one TTL from now less redlock's drift allowance, as redlock's own acquire computes it.
+    const validUntil = Date.now() + ttlMs - Math.round(ttlMs * 0.01) - 2;
+    return new RedisHeldLock(this.redis, this.redlock, resource, value, Number(token), validUntil);
+  }
+}
+
+/**
+ * One acquisition on Redis. Extension goes through redlock's compare-and-set script (its `Lock` is built at the
+ * first extension: most locks are released long before one is due); release is the same compare-and-delete redlock
+ * runs, as one script (redlock's release allocates about a quarter of a whole acquire-and-release cycle).
+ */
+class RedisHeldLock implements HeldLock {
+  private lock?: Lock;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly redlock: Redlock,
+    private readonly resource: string,
+    private readonly value: string,
+    readonly token: number,
+    private readonly validUntil: number,
+  ) {}
+
+  async extend(ttlMs: number): Promise<void> {
+    this.lock ??= new Lock(this.redlock, [this.resource], this.value, [], this.validUntil);
+    this.lock = await this.lock.extend(ttlMs);
+  }
+
+  async release(): Promise<void> {
+    await releaseLockScript.run(this.redis, [this.resource], [this.value]).catch(() => undefined);
   }
 }
