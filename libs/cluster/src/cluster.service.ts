@@ -316,7 +316,11 @@ export class ClusterService
     if (this.rebuildingUntil === 0 && this.config.store === 'redis' && this.view.dropsAnyOf(read.members)) {
       // Members missing without a leave notice: removed as dead, or lost with Redis's data. Tell them apart before
       // reporting anyone gone (a data loss starts a rebuild, in which reads add members but drop none).
-      await this.epoch?.afresh().catch(() => undefined);
+      if (this.epoch) {
+        await withTimeout(this.epoch.afresh(), this.config.failureTimeout, 'data-loss check').catch(
+          () => undefined,
+        );
+      }
       if (seq < this.applied || !this.running) return;
     }
     this.applied = seq;
