@@ -131,6 +131,23 @@ describe('LeaseParticipant', () => {
     expect(await store.holder(LEASE)).toMatchObject({ owner: 'a', token: 1 });
   });
 
+  it('steps down (expired) even when its deadline timer fires before performance.now() reaches the deadline', async () => {
+    const store = new StallableStore(hub);
+    const a = participant('a', store);
+    a.start();
+    await tick(1);
+    store.stalled.add('renew');
+    // From here the monotonic clock reads 3 ms behind the timers' clock, as when the event loop's time ran ahead.
+    const now = performance.now.bind(performance);
+    const lagging = jest.spyOn(performance, 'now').mockImplementation(() => now() - 3);
+    try {
+      await tick(timing.ttl + 10);
+    } finally {
+      lagging.mockRestore();
+    }
+    expect(events).toContainEqual({ type: 'lost', lease: LEASE, nodeId: 'a', token: 1, reason: 'expired' });
+  });
+
   it('a waiting node takes an abandoned lease right after its TTL with a greater token, not after retryInterval', async () => {
     // A holder that crashed: it acquired and never renews.
     await new MemoryLeaseStore(hub).acquire(LEASE, 'crashed', timing.ttl);

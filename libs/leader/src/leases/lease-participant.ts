@@ -212,7 +212,9 @@ export class LeaseParticipant {
     clearTimeout(this.deadlineTimer);
     this.deadlineTimer = setTimeout(
       () => {
-        if (this.term !== term || performance.now() < term.deadline) return;
+        if (this.term !== term) return;
+        // Timers run on the event loop's clock, which can lag `performance.now()`: early, so wait the rest.
+        if (performance.now() < term.deadline) return this.armDeadline(term);
         this.logger.warn(`lease "${this.lease}" (token ${term.token}) not renewed in time: stepping down`);
         this.end(term, 'expired');
         this.schedule(() => this.attempt(), 0);
