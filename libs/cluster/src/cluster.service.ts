@@ -49,6 +49,8 @@ export class ClusterService
   private readonly changes = new Subject<MembershipEvent>();
   private readonly shards = new Subject<ShardsChangedEvent>();
   private readonly epoch?: RedisEpochWatch;
+  /** The epoch watch when membership lives in Redis too, so a Redis data loss is a membership data loss. */
+  private readonly membershipEpoch?: RedisEpochWatch;
   private timer?: NodeJS.Timeout;
   private pendingBeat?: Promise<unknown>;
   private running = false;
@@ -75,6 +77,7 @@ export class ClusterService
   ) {
     this.view = new MembershipView(node.id);
     if (connections.hasRedis) this.epoch = new RedisEpochWatch(connections.redis(), config.prefix);
+    if (config.store === 'redis') this.membershipEpoch = this.epoch;
   }
 
   /**
@@ -160,7 +163,7 @@ export class ClusterService
     await this.epoch?.start(this.config.dataLossCheckInterval);
     this.epoch?.dataLoss$.subscribe(() => {
       this.metrics.redisDataLosses.inc();
-      if (this.config.store === 'redis') this.rebuild();
+      if (this.membershipEpoch) this.rebuild();
     });
     await this.store.init((notice) => this.onNotice(notice));
     this.running = true;
@@ -313,14 +316,12 @@ export class ClusterService
   /** Applies a read unless a read issued later was applied already (reads can complete out of order). */
   private async applyRead(seq: number, read: MembershipSnapshot): Promise<void> {
     if (seq < this.applied || !this.running) return;
-    if (this.rebuildingUntil === 0 && this.config.store === 'redis' && this.view.dropsAnyOf(read.members)) {
+    if (this.membershipEpoch && this.rebuildingUntil === 0 && this.view.dropsAnyOf(read.members)) {
       // Members missing without a leave notice: removed as dead, or lost with Redis's data. Tell them apart before
       // reporting anyone gone (a data loss starts a rebuild, in which reads add members but drop none).
-      if (this.epoch) {
-        await withTimeout(this.epoch.afresh(), this.config.failureTimeout, 'data-loss check').catch(
-          () => undefined,
-        );
-      }
+      await withTimeout(this.membershipEpoch.afresh(), this.config.failureTimeout, 'data-loss check').catch(
+        () => undefined,
+      );
       if (seq < this.applied || !this.running) return;
     }
     this.applied = seq;

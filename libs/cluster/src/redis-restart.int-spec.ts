@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Module } from '@nestjs/common';
 import { InProcessCluster, RedisServer, eventually } from '@shoal/testing';
 import { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterModule } from './cluster.module.js';
 import { ClusterService } from './cluster.service.js';
 import type { MembershipEvent } from './membership/membership-event.js';
@@ -45,7 +46,7 @@ describe('Redis membership when Redis loses its data', () => {
     const ghostBeats = (async () => {
       while (ghostAlive) {
         await ghost.beat(ghostInfo, 1000);
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
       }
     })();
     try {

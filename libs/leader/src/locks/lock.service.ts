@@ -55,10 +55,7 @@ export class LockService implements OnApplicationShutdown {
   /** One attempt: the lock, or null when someone else holds it. */
   async tryLock(key: string, options: LockOptions = {}): Promise<LockHandle | null> {
     const started = performance.now();
-    const checked = this.checkKey(key);
-    const ttl = this.ttlOf(options);
-    const held = await this.backend.acquire(checked, ttl);
-    const handle = held ? this.hold(checked, held, ttl) : null;
+    const handle = await this.attempt(this.checkKey(key), this.ttlOf(options));
     this.outcomes[handle ? 'acquired' : 'busy'].inc();
     if (handle) this.metrics.lockAcquireSeconds.observe((performance.now() - started) / 1000);
     return handle;
