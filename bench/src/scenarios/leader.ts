@@ -30,14 +30,15 @@ interface LeaderSettings {
 
 /**
  * Default: 5 rounds × (4 SIGTERM + 4 SIGKILL) = 20 of each per contestant; 4,000 lock acquisitions per contestant
- * per round in 4 alternating slices of 1,000, after 500 unmeasured (enough for the JIT to settle).
+ * per round in 4 alternating slices of 1,000, after 5,000 unmeasured of each. With 500, the first round measured V8
+ * still compiling Shoal's lock path (its p99 ratio 1.7–2.2× against 1.0–1.4× in the later rounds of the same runs).
  */
 const FULL: LeaderSettings = {
   rounds: 5,
   trialsPerKind: 4,
   acquisitions: 4000,
   lockSlices: 4,
-  warmup: 500,
+  warmup: 5000,
   lockSettleMs: 1500,
 };
 /** `BENCH_QUICK=1`: 2 rounds × (1 + 1) trials, 500 lock acquisitions per round. */
