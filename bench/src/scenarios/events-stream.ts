@@ -59,15 +59,15 @@ async function startStreamPair(contestant: Contestant, round: number, scope: Sco
 
 /**
  * One round of the cross-process runs with both contestants' processes up at once, each pair on its own
- * redis-server: both warm up, then the latency run is cut into `slices` slices that alternate between the two
- * (A B A B…, which side goes first alternating by round), so a spell of other load on this shared machine, which
- * lasts seconds, falls on both sides alike instead of on whichever 8-second turn it happens to hit; then each side's
- * throughput run, alone, in the same order. The side not measuring idles meanwhile.
+ * redis-server: both warm up, then the latency run is cut into `slices.latency` slices that alternate between the
+ * two (A B A B…, which side goes first alternating by round), so a spell of other load on this shared machine, which
+ * lasts seconds, falls on both sides alike instead of on whichever 8-second turn it happens to hit; the throughput
+ * run likewise, in `slices.throughput` bursts alternating between the sides. The side not measuring idles meanwhile.
  */
 export function eventsStreamRound(
   round: number,
   settings: StreamSettings,
-  slices: number,
+  slices: { readonly latency: number; readonly throughput: number },
   parent: Scope,
 ): Promise<Record<Contestant, StreamSamples>> {
   return parent.child(async (scope) => {
@@ -76,15 +76,22 @@ export function eventsStreamRound(
     const pairs = Object.fromEntries(order.map((c, i) => [c, started[i]])) as Record<Contestant, StreamPair>;
     for (const contestant of order) await warmUp(pairs[contestant], settings);
     const latency: Record<Contestant, number[]> = { shoal: [], raw: [] };
-    const perSlice = Math.ceil(settings.latencyEvents / slices);
-    for (let slice = 0; slice < slices; slice++) {
+    const perSlice = Math.ceil(settings.latencyEvents / slices.latency);
+    for (let slice = 0; slice < slices.latency; slice++) {
       for (const contestant of order) {
         latency[contestant].push(...(await latencyRun(pairs[contestant], perSlice, settings.rate)));
       }
     }
+    const bursts: Record<Contestant, Burst[]> = { shoal: [], raw: [] };
+    const perBurst = Math.ceil(settings.burstEvents / slices.throughput);
+    for (let slice = 0; slice < slices.throughput; slice++) {
+      for (const contestant of order) {
+        bursts[contestant].push(await burstRun(pairs[contestant], perBurst, settings.burstWindow));
+      }
+    }
     const result = {} as Record<Contestant, StreamSamples>;
     for (const contestant of order) {
-      result[contestant] = samplesOf(latency[contestant], await throughputRun(pairs[contestant], settings));
+      result[contestant] = samplesOf(latency[contestant], throughputOf(bursts[contestant]));
     }
     return result;
   });
@@ -133,21 +140,36 @@ interface Throughput {
   readonly publishPerS: number;
 }
 
-/** `burstEvents` published as fast as possible with `burstWindow` in flight. Leaves the consumer's records as they are. */
-async function throughputRun(
-  { publisher, consumer }: StreamPair,
-  settings: StreamSettings,
-): Promise<Throughput> {
-  const burst = await publish(publisher, {
-    count: settings.burstEvents,
-    rate: 0,
-    window: settings.burstWindow,
-  });
-  const done = await handled(consumer, settings.burstEvents);
+/** One burst: its events, first publish → last handled, and first publish → last publish resolved (ms). */
+interface Burst {
+  readonly events: number;
+  readonly handledMs: number;
+  readonly publishedMs: number;
+}
+
+/** `count` events published as fast as possible with `window` in flight. Leaves the consumer's records reset. */
+async function burstRun({ publisher, consumer }: StreamPair, count: number, window: number): Promise<Burst> {
+  const burst = await publish(publisher, { count, rate: 0, window });
+  const done = await handled(consumer, count);
+  await resetConsumer(consumer);
   return {
-    eventsPerS: settings.burstEvents / ((done.lastAt - burst.startedAt) / 1000),
-    publishPerS: (settings.burstEvents * 1000) / (burst.endedAt - burst.startedAt),
+    events: count,
+    handledMs: done.lastAt - burst.startedAt,
+    publishedMs: burst.endedAt - burst.startedAt,
   };
+}
+
+/** The rates of a run made of `bursts`: all their events over all their time. */
+function throughputOf(bursts: readonly Burst[]): Throughput {
+  const events = bursts.reduce((sum, b) => sum + b.events, 0);
+  const handledMs = bursts.reduce((sum, b) => sum + b.handledMs, 0);
+  const publishedMs = bursts.reduce((sum, b) => sum + b.publishedMs, 0);
+  return { eventsPerS: (events * 1000) / handledMs, publishPerS: (events * 1000) / publishedMs };
+}
+
+/** `burstEvents` published as fast as possible with `burstWindow` in flight, in one burst. */
+function throughputRun(pair: StreamPair, settings: StreamSettings): Promise<Throughput> {
+  return burstRun(pair, settings.burstEvents, settings.burstWindow).then((burst) => throughputOf([burst]));
 }
 
 function samplesOf(latencyMs: number[], throughput: Throughput): StreamSamples {

@@ -19,6 +19,8 @@ interface EventsSettings {
   readonly stream: StreamSettings;
   /** Slices the latency run is cut into, alternating between the contestants (see `eventsStreamRound`). */
   readonly slices: number;
+  /** Bursts the throughput run is cut into, alternating between the contestants likewise. */
+  readonly burstSlices: number;
   readonly outbox: OutboxLatencySettings;
   /** Outbox rows written before the relay starts. */
   readonly relayRows: number;
@@ -26,24 +28,26 @@ interface EventsSettings {
 
 /**
  * Default: 5 rounds; per round and side 500 events/s for 8 s in 8 slices of 1 s alternating with the other side
- * (after 5 s of warm-up), a burst of 20,000 events, 500 outbox transactions/s for 6 s (shoal only), and a relay run
- * over 20,000 rows. The warm-up is long enough for V8 to have optimized both contestants' hot paths: after 1 s the
- * JIT was still compiling (a Shoal process has more code to tier up than the raw script), so the latency run measured
- * start-up rather than the steady state a service runs in.
+ * (after 5 s of warm-up), 20,000 events as fast as possible in 4 bursts of 5,000 alternating likewise, 500 outbox
+ * transactions/s for 6 s (shoal only), and a relay run over 20,000 rows. The warm-up is long enough for V8 to have
+ * optimized both contestants' hot paths: after 1 s the JIT was still compiling (a Shoal process has more code to tier
+ * up than the raw script), so the latency run measured start-up rather than the steady state a service runs in.
  */
 const FULL: EventsSettings = {
   rounds: 5,
   stream: { rate: 500, latencyEvents: 4000, warmupEvents: 2500, burstEvents: 20_000, burstWindow: 64 },
   outbox: { rate: 500, latencyEvents: 3000, warmupEvents: 500 },
   slices: 8,
+  burstSlices: 4,
   relayRows: 20_000,
 };
-/** `BENCH_QUICK=1`: 2 rounds, 2 s runs, 5,000-event burst and relay. */
+/** `BENCH_QUICK=1`: 2 rounds, 2 s runs, 5,000 burst events (2 bursts) and relay rows. */
 const QUICK: EventsSettings = {
   rounds: 2,
   stream: { rate: 500, latencyEvents: 1000, warmupEvents: 250, burstEvents: 5000, burstWindow: 64 },
   outbox: { rate: 500, latencyEvents: 1000, warmupEvents: 250 },
   slices: 2,
+  burstSlices: 2,
   relayRows: 5000,
 };
 
@@ -59,7 +63,13 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
     rounds: settings.rounds,
     smoke: quick,
     signal: scope.signal,
-    round: (round) => eventsStreamRound(round, settings.stream, settings.slices, scope),
+    round: (round) =>
+      eventsStreamRound(
+        round,
+        settings.stream,
+        { latency: settings.slices, throughput: settings.burstSlices },
+        scope,
+      ),
     onRound: (turns) => {
       const show = (t: TurnRecord): string =>
         `${t.contestant} p50 ${t.samples.stream_p50_ms[0].toFixed(2)} p99 ${t.samples.stream_p99_ms[0].toFixed(2)} ms, ` +
@@ -175,6 +185,7 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       latencyEventsPerTurn: stream.latencyEvents,
       warmupEvents: stream.warmupEvents,
       latencySlices: settings.slices,
+      burstSlices: settings.burstSlices,
       burstEvents: stream.burstEvents,
       burstWindow: stream.burstWindow,
       outboxEventsPerTurn: outbox.latencyEvents,
@@ -188,7 +199,8 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
     notes: [
       `${settings.rounds} rounds of the Redis Streams runs with both sides' processes up at once, each pair on its ` +
         `own private redis-server, the latency run cut into ${settings.slices} slices alternating between the sides ` +
-        "(which side first alternates by round), then each side's throughput run alone; then the Postgres parts in " +
+        '(which side first alternates by round), then the throughput run likewise in ' +
+        `${settings.burstSlices} bursts alternating between the sides; then the Postgres parts in ` +
         `${settings.rounds} interleaved rounds, one private Postgres (a fresh schema per part), a private redis-server ` +
         'per part.',
       'shoal = bench/src/fixtures/events-app.ts (ClusterModule on Redis + LeaderModule + EventBusModule, one ' +
@@ -198,8 +210,9 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       `latency: ${stream.latencyEvents} events per round and side at ${stream.rate}/s after ${stream.warmupEvents} ` +
         'unmeasured, publish call → handler, sub-ms epoch clock (performance.timeOrigin + now()) of both processes. ' +
         `Pooled: shoal ${pooled(shoal.stream_ms)}; raw ${pooled(raw.stream_ms)}.`,
-      `throughput: ${stream.burstEvents} events published with ${stream.burstWindow} publishes in flight; ` +
-        'events / (last handled − first publish).',
+      `throughput: ${stream.burstEvents} events per round and side in ${settings.burstSlices} bursts, each ` +
+        `published with ${stream.burstWindow} publishes in flight; all events / the sum of each burst's ` +
+        '(last handled − first publish).',
       `outbox: ${outbox.latencyEvents} events per shoal turn at ${outbox.rate} transactions/s, each ` +
         'bus.publish(e, { manager }) in its own transaction; publisher and consumer both relay (relay: all); ' +
         `commit resolved → handler. Pooled: ${pooled(shoal.outbox_ms)}.`,
