@@ -37,6 +37,14 @@ interface ClusterNodeLine {
 
 const BUS_PORT_OFFSET = 10_000;
 
+/** One node's view of the roles, comparable between nodes: each node id with `master` or the id it replicates. */
+function rolesOf(lines: readonly ClusterNodeLine[]): string {
+  return lines
+    .map((line) => `${line.id}:${line.master ? 'master' : line.masterId}`)
+    .sort()
+    .join(',');
+}
+
 function parseNodes(text: string): ClusterNodeLine[] {
   return text
     .split('\n')
@@ -213,8 +221,8 @@ export class RedisClusterServer {
   }
 
   /**
-   * Waits until every live node reports `cluster_state:ok`, all slots assigned, sees every live node, and every
-   * replica is in sync with its master.
+   * Waits until every live node reports `cluster_state:ok`, all slots assigned, sees every live node, every replica
+   * is in sync with its master, and all live nodes agree on who replicates whom.
    */
   async waitHealthy(): Promise<void> {
     await pollUntil('the cluster to be healthy', () => this.allHealthy(), this.timeoutMs);
@@ -241,17 +249,23 @@ export class RedisClusterServer {
     return parseNodes(await redisCli(this.live()[0].port, ['CLUSTER', 'NODES']));
   }
 
+  /**
+   * Whether the cluster is healthy as `waitHealthy` means it. The roles must agree too: a node that has just been
+   * told to replicate is in sync before gossip has told the others, and a failover planned from another node's view
+   * would not find that replica.
+   */
   private async allHealthy(): Promise<boolean> {
     const live = this.live();
-    const liveCount = live.length;
+    const views = new Set<string>();
     for (const node of live) {
       const info = parseInfo(await redisCli(node.port, ['CLUSTER', 'INFO']));
       if (info.cluster_state !== 'ok' || info.cluster_slots_ok !== '16384') return false;
       const replication = parseInfo(await redisCli(node.port, ['INFO', 'replication']));
       if (replication.role === 'slave' && replication.master_link_status !== 'up') return false;
       const seen = parseNodes(await redisCli(node.port, ['CLUSTER', 'NODES'])).filter((line) => !line.failed);
-      if (seen.length !== liveCount) return false;
+      if (seen.length !== live.length) return false;
+      views.add(rolesOf(seen));
     }
-    return true;
+    return views.size === 1;
   }
 }
