@@ -98,6 +98,22 @@ export function sideOrder(round: number): readonly Contestant[] {
   return round % 2 === 1 ? ['shoal', 'raw'] : ['raw', 'shoal'];
 }
 
+/**
+ * Runs `slices` slices per contestant, alternating between them in `order` (A B A B…), one at a time, so a spell of
+ * other load on the machine falls on both sides alike; returns each side's slice results in order.
+ */
+export async function alternatingSlices<T>(
+  order: readonly Contestant[],
+  slices: number,
+  slice: (contestant: Contestant) => Promise<T>,
+): Promise<Record<Contestant, T[]>> {
+  const results: Record<Contestant, T[]> = { shoal: [], raw: [] };
+  for (let i = 0; i < slices; i++) {
+    for (const contestant of order) results[contestant].push(await slice(contestant));
+  }
+  return results;
+}
+
 /** Options of {@link runSideBySide}. */
 export interface SideBySideOptions {
   /** Number of rounds; at least {@link MIN_ROUNDS} (or {@link MIN_SMOKE_ROUNDS} when `smoke`). */

@@ -1,5 +1,5 @@
 import { RedisServer } from '@shoal/testing';
-import { sideOrder, type Contestant } from '../harness/interleave.js';
+import { alternatingSlices, sideOrder, type Contestant } from '../harness/interleave.js';
 import type { Scope } from '../harness/scope.js';
 import { median, percentile } from '../harness/stats.js';
 import { randomPrefix } from './membership-nodes.js';
@@ -57,6 +57,12 @@ async function startStreamPair(contestant: Contestant, round: number, scope: Sco
   return { publisher, consumer };
 }
 
+/** How many slices the latency run and bursts the throughput run of a round are cut into. */
+export interface StreamSlices {
+  readonly latency: number;
+  readonly throughput: number;
+}
+
 /**
  * One round of the cross-process runs with both contestants' processes up at once, each pair on its own
  * redis-server: both warm up, then the latency run is cut into `slices.latency` slices that alternate between the
@@ -67,7 +73,7 @@ async function startStreamPair(contestant: Contestant, round: number, scope: Sco
 export function eventsStreamRound(
   round: number,
   settings: StreamSettings,
-  slices: { readonly latency: number; readonly throughput: number },
+  slices: StreamSlices,
   parent: Scope,
 ): Promise<Record<Contestant, StreamSamples>> {
   return parent.child(async (scope) => {
@@ -75,23 +81,17 @@ export function eventsStreamRound(
     const started = await Promise.all(order.map((contestant) => startStreamPair(contestant, round, scope)));
     const pairs = Object.fromEntries(order.map((c, i) => [c, started[i]])) as Record<Contestant, StreamPair>;
     for (const contestant of order) await warmUp(pairs[contestant], settings);
-    const latency: Record<Contestant, number[]> = { shoal: [], raw: [] };
     const perSlice = Math.ceil(settings.latencyEvents / slices.latency);
-    for (let slice = 0; slice < slices.latency; slice++) {
-      for (const contestant of order) {
-        latency[contestant].push(...(await latencyRun(pairs[contestant], perSlice, settings.rate)));
-      }
-    }
-    const bursts: Record<Contestant, Burst[]> = { shoal: [], raw: [] };
+    const latency = await alternatingSlices(order, slices.latency, (c) =>
+      latencyRun(pairs[c], perSlice, settings.rate),
+    );
     const perBurst = Math.ceil(settings.burstEvents / slices.throughput);
-    for (let slice = 0; slice < slices.throughput; slice++) {
-      for (const contestant of order) {
-        bursts[contestant].push(await burstRun(pairs[contestant], perBurst, settings.burstWindow));
-      }
-    }
+    const bursts = await alternatingSlices(order, slices.throughput, (c) =>
+      burstRun(pairs[c], perBurst, settings.burstWindow),
+    );
     const result = {} as Record<Contestant, StreamSamples>;
     for (const contestant of order) {
-      result[contestant] = samplesOf(latency[contestant], throughputOf(bursts[contestant]));
+      result[contestant] = samplesOf(latency[contestant].flat(), throughputOf(bursts[contestant]));
     }
     return result;
   });

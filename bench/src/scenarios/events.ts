@@ -11,16 +11,17 @@ import type { MetricRow } from '../harness/report.js';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../harness/scenario.js';
 import { percentile, summarize } from '../harness/stats.js';
 import { outboxLatencyTurn, relayTurn, type OutboxLatencySettings } from './events-outbox.js';
-import { eventsStreamRound, type StreamSettings } from './events-stream.js';
+import { eventsStreamRound, type StreamSettings, type StreamSlices } from './events-stream.js';
 
 /** Run shape of the events scenario. */
 interface EventsSettings {
   readonly rounds: number;
   readonly stream: StreamSettings;
-  /** Slices the latency run is cut into, alternating between the contestants (see `eventsStreamRound`). */
-  readonly slices: number;
-  /** Bursts the throughput run is cut into, alternating between the contestants likewise. */
-  readonly burstSlices: number;
+  /**
+   * Slices the latency run and bursts the throughput run are cut into, alternating between the contestants (see
+   * `eventsStreamRound`).
+   */
+  readonly slices: StreamSlices;
   readonly outbox: OutboxLatencySettings;
   /** Outbox rows written before the relay starts. */
   readonly relayRows: number;
@@ -37,8 +38,7 @@ const FULL: EventsSettings = {
   rounds: 5,
   stream: { rate: 500, latencyEvents: 4000, warmupEvents: 2500, burstEvents: 20_000, burstWindow: 64 },
   outbox: { rate: 500, latencyEvents: 3000, warmupEvents: 500 },
-  slices: 8,
-  burstSlices: 4,
+  slices: { latency: 8, throughput: 4 },
   relayRows: 20_000,
 };
 /** `BENCH_QUICK=1`: 2 rounds, 2 s runs, 5,000 burst events (2 bursts) and relay rows. */
@@ -46,8 +46,7 @@ const QUICK: EventsSettings = {
   rounds: 2,
   stream: { rate: 500, latencyEvents: 1000, warmupEvents: 250, burstEvents: 5000, burstWindow: 64 },
   outbox: { rate: 500, latencyEvents: 1000, warmupEvents: 250 },
-  slices: 2,
-  burstSlices: 2,
+  slices: { latency: 2, throughput: 2 },
   relayRows: 5000,
 };
 
@@ -63,13 +62,7 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
     rounds: settings.rounds,
     smoke: quick,
     signal: scope.signal,
-    round: (round) =>
-      eventsStreamRound(
-        round,
-        settings.stream,
-        { latency: settings.slices, throughput: settings.burstSlices },
-        scope,
-      ),
+    round: (round) => eventsStreamRound(round, settings.stream, settings.slices, scope),
     onRound: (turns) => {
       const show = (t: TurnRecord): string =>
         `${t.contestant} p50 ${t.samples.stream_p50_ms[0].toFixed(2)} p99 ${t.samples.stream_p99_ms[0].toFixed(2)} ms, ` +
@@ -184,8 +177,8 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       rate: stream.rate,
       latencyEventsPerTurn: stream.latencyEvents,
       warmupEvents: stream.warmupEvents,
-      latencySlices: settings.slices,
-      burstSlices: settings.burstSlices,
+      latencySlices: settings.slices.latency,
+      burstSlices: settings.slices.throughput,
       burstEvents: stream.burstEvents,
       burstWindow: stream.burstWindow,
       outboxEventsPerTurn: outbox.latencyEvents,
@@ -198,9 +191,9 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
     rows,
     notes: [
       `${settings.rounds} rounds of the Redis Streams runs with both sides' processes up at once, each pair on its ` +
-        `own private redis-server, the latency run cut into ${settings.slices} slices alternating between the sides ` +
+        `own private redis-server, the latency run cut into ${settings.slices.latency} slices alternating between the sides ` +
         '(which side first alternates by round), then the throughput run likewise in ' +
-        `${settings.burstSlices} bursts alternating between the sides; then the Postgres parts in ` +
+        `${settings.slices.throughput} bursts alternating between the sides; then the Postgres parts in ` +
         `${settings.rounds} interleaved rounds, one private Postgres (a fresh schema per part), a private redis-server ` +
         'per part.',
       'shoal = bench/src/fixtures/events-app.ts (ClusterModule on Redis + LeaderModule + EventBusModule, one ' +
@@ -210,7 +203,7 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       `latency: ${stream.latencyEvents} events per round and side at ${stream.rate}/s after ${stream.warmupEvents} ` +
         'unmeasured, publish call → handler, sub-ms epoch clock (performance.timeOrigin + now()) of both processes. ' +
         `Pooled: shoal ${pooled(shoal.stream_ms)}; raw ${pooled(raw.stream_ms)}.`,
-      `throughput: ${stream.burstEvents} events per round and side in ${settings.burstSlices} bursts, each ` +
+      `throughput: ${stream.burstEvents} events per round and side in ${settings.slices.throughput} bursts, each ` +
         `published with ${stream.burstWindow} publishes in flight; all events / the sum of each burst's ` +
         '(last handled − first publish).',
       `outbox: ${outbox.latencyEvents} events per shoal turn at ${outbox.rate} transactions/s, each ` +

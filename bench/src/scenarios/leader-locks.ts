@@ -4,7 +4,7 @@ import { ClusterModule } from '@shoal/cluster';
 import { LeaderModule, LockService } from '@shoal/leader';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { sideOrder, type Contestant } from '../harness/interleave.js';
+import { alternatingSlices, sideOrder, type Contestant } from '../harness/interleave.js';
 import type { Scope } from '../harness/scope.js';
 import { sleep } from '../harness/sleep.js';
 import { median, percentile } from '../harness/stats.js';
@@ -136,9 +136,7 @@ export function leaderLockRound(turn: LockRound, parent: Scope): Promise<Record<
     for (const contestant of order) await cycle(lockers[contestant], turn.warmup);
     const took: Record<Contestant, number[]> = { shoal: [], raw: [] };
     const perSlice = Math.ceil(turn.acquisitions / turn.slices);
-    for (let slice = 0; slice < turn.slices; slice++) {
-      for (const contestant of order) await cycle(lockers[contestant], perSlice, took[contestant]);
-    }
+    await alternatingSlices(order, turn.slices, (c) => cycle(lockers[c], perSlice, took[c]));
     return { shoal: samplesOf(took.shoal), raw: samplesOf(took.raw) };
   });
 }
