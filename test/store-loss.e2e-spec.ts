@@ -40,12 +40,42 @@ async function expectEveryOrderHandled(nodes: SampleNodes, load: OrderLoad): Pro
   return stats;
 }
 
+/** For a failure message: the orders without a webhook, what was recorded for them, and the dead letters. */
+async function describeMissingWebhooks(
+  nodes: SampleNodes,
+  receiver: WebhookReceiver,
+  load: OrderLoad,
+): Promise<string> {
+  const missing = load.accepted.filter((o) => !receiver.idsByOrder.has(o.orderId)).slice(0, 5);
+  const attempts = await Promise.all(
+    missing.map((o) =>
+      nodes
+        .request<unknown[]>('alpha', `/webhooks/deliveries?webhookId=${o.eventId}`)
+        .catch((error: unknown) => String(error)),
+    ),
+  );
+  const dashboard = await nodes
+    .request<unknown>('alpha', '/dashboard/state')
+    .catch((e: unknown) => String(e));
+  return (
+    `missing ${JSON.stringify(missing)}; their recorded attempts ${JSON.stringify(attempts)}; ` +
+    `dashboard ${JSON.stringify(dashboard)}; ` +
+    names.map((name) => `${name}'s last output:\n${nodes.node(name).output().slice(-1500)}`).join('\n')
+  );
+}
+
 /** Every accepted order's webhook arrived, and under a single `webhook-id` (the event id). */
-async function expectEveryWebhook(receiver: WebhookReceiver, load: OrderLoad): Promise<void> {
+async function expectEveryWebhook(
+  nodes: SampleNodes,
+  receiver: WebhookReceiver,
+  load: OrderLoad,
+): Promise<void> {
   await eventually(() => load.accepted.every((o) => receiver.idsByOrder.has(o.orderId)), {
     what: 'a webhook for every accepted order',
     timeoutMs: 120_000,
     intervalMs: 500,
+  }).catch(async (error: unknown) => {
+    throw new Error(`${String(error)}; ${await describeMissingWebhooks(nodes, receiver, load)}`);
   });
   for (const order of load.accepted) {
     expect({ order: order.orderId, ids: [...receiver.idsByOrder.get(order.orderId)!] }).toEqual({
@@ -90,7 +120,7 @@ describe('committed orders survive a store that loses its data or goes away', ()
     await acceptMore(load, 60, 'orders accepted after the restart');
     await load.stop();
     const stats = await expectEveryOrderHandled(nodes!, load);
-    await expectEveryWebhook(receiver!, load);
+    await expectEveryWebhook(nodes!, receiver!, load);
     console.log(
       `redis restarted empty: ${load.accepted.length} accepted (${acceptedAtKill} before the kill), ` +
         `${stats.deliveries.total} plain deliveries for ${stats.orders} orders, statuses ${JSON.stringify(load.statusCounts)}`,
@@ -108,7 +138,7 @@ describe('committed orders survive a store that loses its data or goes away', ()
     await acceptMore(load, 60, 'orders accepted after FLUSHALL');
     await load.stop();
     const stats = await expectEveryOrderHandled(nodes!, load);
-    await expectEveryWebhook(receiver!, load);
+    await expectEveryWebhook(nodes!, receiver!, load);
     console.log(
       `FLUSHALL: ${load.accepted.length} accepted, ${stats.deliveries.total} plain deliveries for ${stats.orders} orders`,
     );
@@ -158,7 +188,7 @@ describe('committed orders survive a store that loses its data or goes away', ()
     await acceptMore(load, 60, 'orders accepted after the restart');
     await load.stop();
     await expectEveryOrderHandled(nodes, load);
-    await expectEveryWebhook(receiver, load);
+    await expectEveryWebhook(nodes, receiver, load);
     // Refused orders were refused, never failed: 201, 503, or — for a request in flight on a connection the killed
     // server never closed — no answer within the client's 10 s (status 0); never a 500.
     const statuses = Object.keys(load.statusCounts).filter((status) => !['0', '201', '503'].includes(status));

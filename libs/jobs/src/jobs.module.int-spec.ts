@@ -32,6 +32,9 @@ const failedEvents: string[] = [];
 const replies: unknown[] = [];
 const gates: (() => void)[] = [];
 const priorityOrder: number[] = [];
+/** Runs of each `store-outage` job, and its `attemptsMade` when it finally succeeded. */
+const outageRuns = new Map<string, number>();
+const outageSucceeded = new Map<string, number>();
 let slowActive = 0;
 let slowFinished = 0;
 
@@ -41,6 +44,7 @@ const work = defineQueue({
   jobs: {
     count: z.object({ key: z.string() }),
     'always-fails': z.object({ key: z.string() }),
+    'store-outage': z.object({ key: z.string() }),
     slow: z.object({}),
   },
 });
@@ -58,6 +62,17 @@ class WorkProcessor extends WorkerHost<JobOf<typeof work>> {
   fail(job: Job<{ key: string }>): never {
     attempts.set(job.data.key, job.attemptsMade + 1);
     throw new Error(`failing on purpose (attempt ${job.attemptsMade + 1})`);
+  }
+
+  /** Fails its first 4 runs as a handler does while Postgres or Redis is unreachable (pg's error for a refused connect). */
+  @Process('store-outage')
+  storeOutage(job: Job<{ key: string }>): void {
+    const runs = (outageRuns.get(job.data.key) ?? 0) + 1;
+    outageRuns.set(job.data.key, runs);
+    if (runs <= 4) {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    }
+    outageSucceeded.set(job.data.key, job.attemptsMade);
   }
 
   @Process('slow')
@@ -134,7 +149,7 @@ describe.each(backends)('JobsModule on %s (3 in-process nodes)', (_, backend) =>
   let jobs: JobsService;
 
   beforeAll(async () => {
-    for (const map of [done, attempts]) map.clear();
+    for (const map of [done, attempts, outageRuns, outageSucceeded]) map.clear();
     failedEvents.length = 0;
     replies.length = 0;
     gates.length = 0;
@@ -223,6 +238,18 @@ describe.each(backends)('JobsModule on %s (3 in-process nodes)', (_, backend) =>
     await eventually(async () => (await deadLetters.list('work')).length === 1);
     expect(await deadLetters.purge('work')).toBe(1);
     expect(await deadLetters.list('work')).toEqual([]);
+  });
+
+  it('runs a job that failed for an unreachable store again without spending an attempt: 4 such failures, 3 attempts, no dead letter', async () => {
+    await jobs.enqueue(work, 'store-outage', { key: 'outage' });
+    await eventually(() => outageSucceeded.has('outage'), { what: 'the job succeeding on its fifth run' });
+    expect({ runs: outageRuns.get('outage'), attemptsMade: outageSucceeded.get('outage') }).toEqual({
+      runs: 5,
+      attemptsMade: 0,
+    });
+    expect(failedEvents.filter((e) => e.startsWith('outage:'))).toEqual([]);
+    const dead = await group.nodes[0].app.get(JobDeadLetters).list('work');
+    expect(dead.filter((d) => d.name === 'store-outage')).toEqual([]);
   });
 
   it('runs a WorkerHost that overrides process(job); @InjectQueue gives the BullMQ Queue (Redis) or says why not', async () => {

@@ -8,6 +8,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { isStoreUnavailableError } from '@shoal/cluster';
 import { DecoratedMethodExplorer, callHook, type DecoratedMethod } from '@shoal/cluster/internal';
 import { UnrecoverableError } from 'bullmq';
 import { JOBS_BACKEND, type JobControl, type JobsBackend } from '../backend/jobs-backend.js';
@@ -31,10 +32,17 @@ export type BackoffStrategy = (
   error: Error | undefined,
 ) => number;
 
+/** A job that failed because Redis or Postgres was unreachable runs again after this long, doubling per outage… */
+const OUTAGE_FIRST_DELAY_MS = 250;
+/** …up to this long. */
+const OUTAGE_MAX_DELAY_MS = 5_000;
+
 /**
  * Runs the workers of this node: one per queue that has a `@Processor` (or an internal handler), with the queue's
  * concurrency and rate limit. A job that fails its last attempt, or throws `UnrecoverableError`, is dead-lettered
- * with its error before its failure is recorded. At shutdown, workers stop fetching and active jobs get
+ * with its error before its failure is recorded. A job that fails because Redis or Postgres is unreachable (the
+ * error `isStoreUnavailableError` recognises) runs again after a short backoff without spending an attempt, so an
+ * outage never dead-letters good jobs nor pushes a webhook down its retry schedule. At shutdown, workers stop fetching and active jobs get
  * `shutdownGracePeriod` to finish *before* any queue or connection closes.
  */
 @Injectable()
@@ -44,6 +52,8 @@ export class JobWorkers implements OnModuleInit, OnApplicationBootstrap, BeforeA
   private readonly listeners = new Map<string, DecoratedMethod<WorkerEvent>[]>();
   private readonly backoffs = new Map<string, BackoffStrategy>();
   private started = false;
+  /** Jobs on this node that failed for an unreachable store since the last one that succeeded. */
+  private outages = 0;
 
   constructor(
     @Inject(JOBS_CONFIG) private readonly config: JobsConfig,
@@ -150,6 +160,12 @@ export class JobWorkers implements OnModuleInit, OnApplicationBootstrap, BeforeA
     return strategy ? strategy(made, type, error) : 1000 * 2 ** Math.max(0, made - 1);
   }
 
+  /** Exponential in the outages seen since the last success, with ±20 % jitter. */
+  private outageDelay(): number {
+    const base = Math.min(OUTAGE_MAX_DELAY_MS, OUTAGE_FIRST_DELAY_MS * 2 ** Math.min(this.outages - 1, 10));
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
   private emit(queue: string, event: WorkerEvent, args: unknown[]): void {
     for (const listener of this.listeners.get(queue) ?? []) {
       if (listener.metadata === event) callHook(listener, this.logger, ...args);
@@ -158,8 +174,15 @@ export class JobWorkers implements OnModuleInit, OnApplicationBootstrap, BeforeA
 
   private async run(queue: string, handler: JobHandler, job: Job, control: JobControl): Promise<unknown> {
     try {
-      return await handler(job, control);
+      const result = await handler(job, control);
+      this.outages = 0;
+      return result;
     } catch (error) {
+      if (!isUnrecoverable(error) && !isDelayed(error) && isStoreUnavailableError(error)) {
+        this.outages += 1;
+        this.logger.debug(`job ${job.id} on ${queue} waits for the store to come back: ${String(error)}`);
+        return control.postpone(this.outageDelay());
+      }
       const final = isUnrecoverable(error) || control.attempt >= control.maxAttempts;
       if (final && !isDelayed(error)) {
         await this.backend.addDeadLetter(queue, {
