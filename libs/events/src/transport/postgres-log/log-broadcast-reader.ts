@@ -4,6 +4,10 @@ import type { DataSource } from 'typeorm';
 import type { EventEnvelope } from '../../envelope/event-envelope.js';
 import type { TransportSubscription } from '../event-transport.js';
 import { eventLogTables } from './event-log.schema.js';
+import type { LogHorizon } from './log-horizon.js';
+
+/** Events one read returns at most, besides the ones delivered already but not behind the horizon yet. */
+const READ_LIMIT = 1000;
 
 interface LogRow {
   seq: string;
@@ -17,9 +21,9 @@ const READ_GAP_MS = 20;
 
 /**
  * A broadcast handler on one node, on the Postgres event log: reads its type from the end of the log as it was at
- * start, in `seq` order, one delivery at a time, with its own cursor in memory. Events younger than `settleMs` are
- * read again until they settle (a sequence value can commit after a higher one) and deduplicated, so none is
- * skipped while the node runs.
+ * start, in `seq` order, one delivery at a time, with its own cursor in memory. Events above the log's horizon are
+ * read again until the horizon passes them (a sequence value can commit after a higher one: see `LogHorizon`) and
+ * deduplicated, so none is skipped while the node runs.
  */
 export class LogBroadcastReader {
   private readonly logger = new Logger('Shoal:Events');
@@ -39,7 +43,8 @@ export class LogBroadcastReader {
     private readonly dataSource: DataSource,
     schema: string,
     private readonly subscription: TransportSubscription,
-    private readonly settings: { pollInterval: number; settleMs: number },
+    private readonly settings: { pollInterval: number },
+    private readonly horizon: LogHorizon,
   ) {
     this.log = eventLogTables(schema).log;
   }
@@ -74,12 +79,19 @@ export class LogBroadcastReader {
     while (this.running) {
       try {
         this.lastRead = Date.now();
+        const horizon = await this.horizon.current();
         const rows = (await this.dataSource.query(
           // Events already delivered but not settled yet come back without their envelope (only to settle them).
           `SELECT l.seq::text AS seq, CASE WHEN l.seq = ANY($4::bigint[]) THEN NULL ELSE l.envelope END AS envelope,
-             l.created_at < now() - make_interval(secs => $3 / 1000.0) AS settled
-           FROM ${this.log} l WHERE l.type = $1 AND l.seq > $2 ORDER BY l.seq LIMIT 1000`,
-          [this.type, this.settledCursor, this.settings.settleMs, [...this.recent]],
+             l.seq <= $3::bigint AS settled
+           FROM ${this.log} l WHERE l.type = $1 AND l.seq > $2 ORDER BY l.seq LIMIT $5`,
+          [
+            this.type,
+            this.settledCursor,
+            horizon.toString(),
+            [...this.recent],
+            READ_LIMIT + this.recent.size,
+          ],
         )) as LogRow[];
         if (this.failing) {
           this.failing = false;

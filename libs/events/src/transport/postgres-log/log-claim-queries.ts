@@ -61,8 +61,9 @@ export function claimInOrderQuery({ log, groups, claims }: Tables): string {
 }
 
 /**
- * Moves group `$1`'s cursor over the done prefix — but never past an event younger than `$2` ms, since a sequence
- * value can commit after a higher one — and forgets the claims below it. Skipped when another node is doing it.
+ * Moves group `$1`'s cursor over the done prefix — but never past the log's horizon `$2` (see `LogHorizon`), since
+ * a sequence value can commit after a higher one — and forgets the claims below it. Skipped when another node is
+ * doing it.
  */
 export function advanceQuery({ log, groups, claims }: Tables): string {
   return `WITH ${NO_FLUSH_WAIT},
@@ -73,9 +74,7 @@ export function advanceQuery({ log, groups, claims }: Tables): string {
                     AND NOT EXISTS (SELECT 1 FROM ${claims} c
                                     WHERE c.group_name = g.name AND c.seq = l.seq AND c.done)),
                  9223372036854775806),
-        COALESCE((SELECT max(l.seq) FROM ${log} l
-                  WHERE l.type = g.type AND l.created_at < now() - make_interval(secs => $2 / 1000.0)),
-                 g.cursor)))
+        $2::bigint))
       FROM no_flush_wait
       WHERE g.name IN (SELECT name FROM ${groups} WHERE name = $1 FOR UPDATE SKIP LOCKED)
       RETURNING g.cursor)

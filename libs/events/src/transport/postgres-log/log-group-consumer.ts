@@ -9,6 +9,7 @@ import type { ConsumptionGate } from '../stream-group-consumer.js';
 import { eventLogTables } from './event-log.schema.js';
 import { advanceQuery, claimInOrderQuery, claimQuery, releaseQuery } from './log-claim-queries.js';
 import { LogDoneMarker } from './log-done-marker.js';
+import type { LogHorizon } from './log-horizon.js';
 
 /** Settings of a log consumer. */
 export interface LogConsumerSettings {
@@ -16,8 +17,6 @@ export interface LogConsumerSettings {
   readonly claimIdleTime: number;
   /** Polling fallback when no NOTIFY wakes the consumer. */
   readonly pollInterval: number;
-  /** The cursor never passes events younger than this, so a seq committed late is never skipped. */
-  readonly settleMs: number;
 }
 
 interface ClaimedRow {
@@ -45,7 +44,7 @@ const ORDERED_BATCH = 16;
  * several nodes, the ones that are not keeping up with the log stop querying it on every NOTIFY.
  */
 const LOST_RACE_QUIET_MS = 50;
-/** The cursor is moved at most this often (it only shortens the scans; events younger than 1 s hold it anyway). */
+/** The cursor is moved at most this often (it only shortens the scans; the log's horizon holds it anyway). */
 const ADVANCE_INTERVAL_MS = 1000;
 /**
  * Claims look for fresh events above the highest one this consumer claimed; this often they scan from the cursor,
@@ -88,6 +87,8 @@ export class LogGroupConsumer {
     private readonly node: string,
     private readonly subscription: TransportSubscription,
     private readonly settings: LogConsumerSettings,
+    /** The cursor never passes it, so a seq that commits after higher ones is never skipped. */
+    private readonly horizon: LogHorizon,
     private readonly gate?: ConsumptionGate,
   ) {
     this.tables = eventLogTables(schema);
@@ -299,6 +300,7 @@ export class LogGroupConsumer {
   private async advance(): Promise<void> {
     if (Date.now() - this.lastAdvance < ADVANCE_INTERVAL_MS) return;
     this.lastAdvance = Date.now();
-    await this.dataSource.query(advanceQuery(this.tables), [this.group, this.settings.settleMs]);
+    const horizon = await this.horizon.current();
+    await this.dataSource.query(advanceQuery(this.tables), [this.group, horizon.toString()]);
   }
 }

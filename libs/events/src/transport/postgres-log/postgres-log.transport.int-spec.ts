@@ -108,6 +108,56 @@ describe('PostgresLogTransport (events on Postgres alone)', () => {
     for (const reader of readers) expect(reader.ns).toEqual(Array.from({ length: 100 }, (_, i) => i + 5));
   });
 
+  it('never moves past an event whose transaction commits after later ones: held open 2.5 s while later events are handled, it is still delivered to the group and the broadcast reader, and the cursor moves on after it', async () => {
+    fresh();
+    const a = node('a');
+    const [group, broadcast] = [new Recorder(), new Recorder()];
+    await a.subscribe(group.subscription('g', 'group'));
+    await a.subscribe(broadcast.subscription('b', 'broadcast', 1));
+    const open = dataSource.createQueryRunner();
+    await open.connect();
+    try {
+      await open.startTransaction();
+      await a.publishWithin(open.manager, events(0, 1)); // n = 0 takes its seq now and commits last
+      await a.publish(events(1, 11));
+      await eventually(() => group.ns.length >= 10 && broadcast.ns.length >= 10, {
+        what: 'the later events handled',
+      });
+      await sleep(2500); // the fault: a transaction that stays open, longer than any settling time
+      const [{ seq }] = (await open.query(
+        `SELECT seq::text AS seq FROM "${schema}".event_log WHERE envelope->'payload'->>'n' = '0'`,
+      )) as { seq: string }[];
+      const [{ cursor }] = (await dataSource.query(
+        `SELECT cursor::text AS cursor FROM "${schema}".event_groups WHERE name = 'g'`,
+      )) as { cursor: string }[];
+      expect({ cursorBelowTheOpenEvent: BigInt(cursor) < BigInt(seq) }).toEqual({
+        cursorBelowTheOpenEvent: true,
+      });
+      await open.commitTransaction();
+    } finally {
+      await open.release();
+    }
+    await eventually(() => group.ns.includes(0) && broadcast.ns.includes(0), {
+      what: 'the late-committed event delivered to both',
+    });
+    expect([group.ns.sort((x, y) => x - y), broadcast.ns.sort((x, y) => x - y)]).toEqual([
+      Array.from({ length: 11 }, (_, i) => i),
+      Array.from({ length: 11 }, (_, i) => i),
+    ]);
+    // Once the transaction has ended the cursor moves on over all of them, and their claims are forgotten.
+    await eventually(
+      async () => {
+        const [row] = (await dataSource.query(
+          `SELECT (SELECT cursor FROM "${schema}".event_groups WHERE name = 'g') >= max(seq) AS passed,
+                  (SELECT count(*)::int FROM "${schema}".event_claims) AS claims
+           FROM "${schema}".event_log`,
+        )) as { passed: boolean; claims: number }[];
+        return row.passed && row.claims === 0;
+      },
+      { what: 'the cursor past every event, no claim left', timeoutMs: 30_000 },
+    );
+  });
+
   it('publishes inside the caller transaction: committed events are delivered, rolled-back ones never exist', async () => {
     fresh();
     const a = node('a');

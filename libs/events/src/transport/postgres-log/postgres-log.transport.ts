@@ -8,6 +8,7 @@ import type { ConsumptionGate } from '../stream-group-consumer.js';
 import { eventLogDdl, eventLogTables } from './event-log.schema.js';
 import { LogBroadcastReader } from './log-broadcast-reader.js';
 import { LogGroupConsumer } from './log-group-consumer.js';
+import { LogHorizon } from './log-horizon.js';
 
 /** Settings of the Postgres event log transport. */
 export interface PostgresLogSettings {
@@ -19,8 +20,6 @@ export interface PostgresLogSettings {
   readonly pollInterval: number;
 }
 
-/** How long a sequence value may stay uncommitted behind a higher one before readers treat the log as settled. */
-const SETTLE_MS = 1000;
 const CLEANUP_INTERVAL_MS = 60_000;
 
 /**
@@ -54,6 +53,8 @@ export class PostgresLogTransport implements EventTransport {
     { serial: true },
   );
   private lastCleanup = Date.now();
+  /** Shared by this node's readers: how far their cursors may move. */
+  private readonly horizon: LogHorizon;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -63,6 +64,7 @@ export class PostgresLogTransport implements EventTransport {
     private readonly gateFor: (group: string) => ConsumptionGate | undefined = () => undefined,
   ) {
     this.tables = eventLogTables(schema);
+    this.horizon = new LogHorizon(dataSource, this.tables.sequence);
   }
 
   /** Direct publishes of one tick are written together, in call order. */
@@ -95,9 +97,15 @@ export class PostgresLogTransport implements EventTransport {
   async subscribe(subscription: TransportSubscription): Promise<void> {
     await this.ensureTables();
     await this.listen();
-    const settings = { ...this.settings, settleMs: SETTLE_MS };
+    const settings = this.settings;
     if (subscription.scope === 'broadcast') {
-      const reader = new LogBroadcastReader(this.dataSource, this.schema, subscription, settings);
+      const reader = new LogBroadcastReader(
+        this.dataSource,
+        this.schema,
+        subscription,
+        settings,
+        this.horizon,
+      );
       await reader.start();
       this.readers.push(reader);
       return;
@@ -110,6 +118,7 @@ export class PostgresLogTransport implements EventTransport {
       this.nodeId,
       subscription,
       settings,
+      this.horizon,
       gate,
     );
     await consumer.start();
