@@ -55,6 +55,8 @@ describe.each(backends)('WebhookService against a local receiver, on %s', (_, ba
           return res.writeHead(n === 1 ? 429 : 200, n === 1 ? { 'retry-after': '1' } : {}).end();
         if (path === '/gone') return res.writeHead(410).end();
         if (path === '/bad') return res.writeHead(400).end('nope');
+        if (path === '/db-down')
+          return res.writeHead(503).end('terminating connection due to administrator command');
         if (path === '/slow' && n === 1) return; // never answers: the attempt times out
         res.writeHead(200).end();
       });
@@ -147,6 +149,24 @@ describe.each(backends)('WebhookService against a local receiver, on %s', (_, ba
     expect(deliveries('/bad')).toHaveLength(1);
     const [attempt] = await webhooks.attempts({ endpointId: ep.id });
     expect(attempt).toMatchObject({ status: 400, outcome: 'final' });
+  });
+
+  it("spends an attempt on a 503 whose body reads like a database outage (the receiver's, not Shoal's): 4 attempts, then dead-lettered", async () => {
+    const ep = await endpoint('/db-down');
+    await webhooks.send('t/db-down', {});
+    const deadLetters = group.nodes[0].app.get(JobDeadLetters);
+    const dead = await eventually(
+      async () =>
+        (await deadLetters.list(WEBHOOK_QUEUE)).find(
+          (d) => (d.data as { endpointId?: string }).endpointId === ep.id,
+        ),
+      { what: 'dead-lettered after its 4 attempts', timeoutMs: 15_000 },
+    );
+    expect({ attempts: dead.attempts, error: dead.error, hits: deliveries('/db-down').length }).toEqual({
+      attempts: 4,
+      error: 'HTTP 503',
+      hits: 4,
+    });
   });
 
   it('retries after a timeout', async () => {

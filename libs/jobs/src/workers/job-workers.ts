@@ -156,6 +156,8 @@ export class JobWorkers implements OnModuleInit, OnApplicationBootstrap, BeforeA
   }
 
   private delayAfter(made: number, type: string | undefined, error: Error | undefined): number {
+    // An outage that also kept the postponement from being written: the attempt is spent, the wait stays short.
+    if (isOutage(error)) return this.outageDelay();
     const strategy = type ? this.backoffs.get(type) : undefined;
     return strategy ? strategy(made, type, error) : 1000 * 2 ** Math.max(0, made - 1);
   }
@@ -178,7 +180,7 @@ export class JobWorkers implements OnModuleInit, OnApplicationBootstrap, BeforeA
       this.outages = 0;
       return result;
     } catch (error) {
-      if (!isUnrecoverable(error) && !isDelayed(error) && isStoreUnavailableError(error)) {
+      if (isOutage(error)) {
         this.outages += 1;
         this.logger.debug(`job ${job.id} on ${queue} waits for the store to come back: ${String(error)}`);
         return control.postpone(this.outageDelay());
@@ -211,6 +213,11 @@ export function isUnrecoverable(error: unknown): boolean {
   return (
     error instanceof UnrecoverableError || (error instanceof Error && error.name === 'UnrecoverableError')
   );
+}
+
+/** A failure because Redis or Postgres is unreachable, not a verdict of the handler. */
+function isOutage(error: unknown): boolean {
+  return !isUnrecoverable(error) && !isDelayed(error) && isStoreUnavailableError(error);
 }
 
 function isDelayed(error: unknown): boolean {

@@ -94,6 +94,11 @@ export function webhookDeliveryHandler(
     breaker.recordFailure(endpoint.id);
     const retryAfter =
       result.outcome === 'response' ? parseRetryAfter(result.headers['retry-after'], Date.now()) : undefined;
-    throw new WebhookRetryError(error ?? 'retry', retryAfter);
+    // The status only (the body is in the recorded attempt): a receiver's text must never read as an outage of
+    // Shoal's own store, which would retry without spending attempts or honouring `Retry-After`.
+    throw new WebhookRetryError(
+      result.outcome === 'response' ? `HTTP ${result.status}` : (error ?? 'retry'),
+      retryAfter,
+    );
   };
 }
