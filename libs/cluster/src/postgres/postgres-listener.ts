@@ -19,8 +19,8 @@ interface NotificationClient {
 
 /**
  * One `LISTEN` connection per `DataSource`, shared by every `PostgresListener` of the process on it (membership,
- * leases, the outbox relay, the event log, the cache bus…): the connection budget of a replica is its pool plus one.
- * It reconnects with backoff when it breaks, listens again on every channel, and tells every listener, since
+ * leases, the outbox relay, the event log, the cache bus…): one of its pool's connections listens for all. It
+ * reconnects with backoff when it breaks, listens again on every channel, and tells every listener, since
  * notifications sent meanwhile are lost.
  */
 class SharedListenConnection {
@@ -42,14 +42,20 @@ class SharedListenConnection {
     void this.release().then(() => this.scheduleRetry(1));
   };
 
-  /** Statements on the connection go one after another (pg deprecates overlapping queries on one client). */
-  private statements: Promise<unknown> = Promise.resolve();
+  /**
+   * Statements on a connection go one after another (pg deprecates overlapping queries on one client); per client, so
+   * a statement hanging on a broken connection never holds up the new one.
+   */
+  private readonly statements = new WeakMap<NotificationClient, Promise<unknown>>();
 
   constructor(private readonly dataSource: DataSource) {}
 
   private run(client: NotificationClient, sql: string): Promise<unknown> {
-    const next = this.statements.then(() => client.query(sql));
-    this.statements = next.catch(() => undefined);
+    const next = (this.statements.get(client) ?? Promise.resolve()).then(() => client.query(sql));
+    this.statements.set(
+      client,
+      next.catch(() => undefined),
+    );
     return next;
   }
 
@@ -85,6 +91,8 @@ class SharedListenConnection {
 
   private connect(attempt: number): Promise<void> {
     this.connecting ??= (async () => {
+      // A listener added meanwhile may have connected already: a second connection would replace it, never released.
+      if (this.active) return;
       const runner = this.dataSource.createQueryRunner();
       try {
         const client = (await runner.connect()) as NotificationClient;
@@ -92,7 +100,8 @@ class SharedListenConnection {
         client.on('error', this.onError);
         this.active = { runner, client };
         for (const channel of this.channels.keys()) await this.run(client, `LISTEN "${channel}"`);
-        if (attempt > 0) {
+        // After a break every listener is told, whichever attempt (a retry, or a listener added meanwhile) got back.
+        if (attempt > 0 || this.broken) {
           if (this.broken) this.logger.log('LISTEN connection back');
           this.broken = false;
           for (const set of this.channels.values()) for (const listener of set) listener.reconnected();
@@ -100,9 +109,11 @@ class SharedListenConnection {
       } catch (error) {
         await this.release();
         await runner.release().catch(() => undefined);
-        if (attempt === 0) throw error;
+        // Retried even when the first attempt's caller gets the error: other listeners may be waiting on it (the
+        // caller's own listener is removed, and the retry with it if it was the last).
         this.logger.debug(`LISTEN retry ${attempt}: ${String(error)}`);
         this.scheduleRetry(attempt + 1);
+        if (attempt === 0) throw error;
       }
     })().finally(() => (this.connecting = undefined));
     return this.connecting;
