@@ -32,6 +32,7 @@ export { RedisEpochWatch } from './redis/redis-epoch.js';
 export { PostgresListener } from './postgres/postgres-listener.js';
 export { ensurePostgresSchema } from './postgres/postgres-schema.js';
 export { withTimeout, OperationTimeoutError } from './with-timeout.js';
+export { backoffDelay, type BackoffShape } from './backoff-delay.js';
 export {
   TickBatcher,
   type BatchRun,

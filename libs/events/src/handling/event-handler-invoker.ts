@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { isStoreUnavailableError, RequestContext } from '@shoal/cluster';
+import { backoffDelay } from '@shoal/cluster/internal';
 import type { EventEnvelope } from '../envelope/event-envelope.js';
 import { REPLAY_FOR_HEADER } from '../events.constants.js';
 import type { EventsMetrics } from '../events.metrics.js';
@@ -152,8 +153,7 @@ export class EventHandlerInvoker {
 
   private delay(attempt: number): number {
     const { initialDelay, maxDelay } = this.settings.backoff;
-    const base = Math.min(maxDelay, initialDelay * 2 ** (attempt - 1));
-    return Math.round(base * (0.8 + Math.random() * 0.4));
+    return backoffDelay(attempt, { initialMs: initialDelay, maxMs: maxDelay });
   }
 
   private pause(ms: number): Promise<void> {

@@ -9,7 +9,12 @@ import {
 } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { isStoreUnavailableError } from '@shoal/cluster';
-import { DecoratedMethodExplorer, callHook, type DecoratedMethod } from '@shoal/cluster/internal';
+import {
+  DecoratedMethodExplorer,
+  backoffDelay,
+  callHook,
+  type DecoratedMethod,
+} from '@shoal/cluster/internal';
 import { UnrecoverableError } from 'bullmq';
 import { JOBS_BACKEND, type JobControl, type JobsBackend } from '../backend/jobs-backend.js';
 import { OnWorkerEvent, type WorkerEvent } from '../decorators/on-worker-event.decorator.js';
@@ -42,8 +47,8 @@ const OUTAGE_MAX_DELAY_MS = 5_000;
  * concurrency and rate limit. A job that fails its last attempt, or throws `UnrecoverableError`, is dead-lettered
  * with its error before its failure is recorded. A job that fails because Redis or Postgres is unreachable (the
  * error `isStoreUnavailableError` recognises) runs again after a short backoff without spending an attempt, so an
- * outage never dead-letters good jobs nor pushes a webhook down its retry schedule. At shutdown, workers stop fetching and active jobs get
- * `shutdownGracePeriod` to finish *before* any queue or connection closes.
+ * outage never dead-letters good jobs nor pushes a webhook down its retry schedule. At shutdown, workers stop
+ * fetching and active jobs get `shutdownGracePeriod` to finish *before* any queue or connection closes.
  */
 @Injectable()
 export class JobWorkers implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -164,8 +169,7 @@ export class JobWorkers implements OnModuleInit, OnApplicationBootstrap, BeforeA
 
   /** Exponential in the outages seen since the last success, with ±20 % jitter. */
   private outageDelay(): number {
-    const base = Math.min(OUTAGE_MAX_DELAY_MS, OUTAGE_FIRST_DELAY_MS * 2 ** Math.min(this.outages - 1, 10));
-    return Math.round(base * (0.8 + Math.random() * 0.4));
+    return backoffDelay(this.outages, { initialMs: OUTAGE_FIRST_DELAY_MS, maxMs: OUTAGE_MAX_DELAY_MS });
   }
 
   private emit(queue: string, event: WorkerEvent, args: unknown[]): void {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { withTimeout } from '@shoal/cluster/internal';
+import { backoffDelay, withTimeout } from '@shoal/cluster/internal';
 import type { PresenceStore } from './presence-store.js';
 
 interface Change {
@@ -126,7 +126,7 @@ export class PresenceTracker {
   }
 
   private scheduleRetry(): void {
-    const delay = Math.min(100 * 2 ** Math.min(this.failures, 6), 5000);
+    const delay = backoffDelay(this.failures + 1, { initialMs: 100, maxMs: 5000 });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.kick();

@@ -37,6 +37,7 @@ export function eventLogDdl(schema: string): string[] {
        envelope jsonb NOT NULL,
        created_at timestamptz NOT NULL DEFAULT now()
      )`,
+    // Replaced on every start (cheap, under the DDL lock) so an upgraded node brings its body up to date.
     `CREATE OR REPLACE FUNCTION ${nextSeq}() RETURNS bigint LANGUAGE plpgsql AS $$
      BEGIN
        PERFORM pg_current_xact_id();
