@@ -22,10 +22,10 @@ export function bindable(port: number): Promise<boolean> {
 }
 
 /**
- * Finds a TCP port that is free on every IPv4 address right now, chosen at random below the kernel's ephemeral range: test
- * servers that stop and restart on their port (Redis, Postgres) are not raced by outgoing connections, and parallel
- * test workers rarely pick the same one; this process never gets the same one twice. Another process may still take
- * it before the caller binds it, so use it promptly.
+ * Finds a TCP port that is free on every IPv4 address right now, chosen at random below the kernel's ephemeral range:
+ * test servers that stop and restart on their port (Redis, Postgres) are not raced by outgoing connections, and
+ * parallel test workers rarely pick the same one; this process never gets the same one twice. Another process may
+ * still take it before the caller binds it, so use it promptly.
  */
 export async function freePort(): Promise<number> {
   if (handedOut.size > (HIGH - LOW) / 2) handedOut.clear();
