@@ -16,6 +16,12 @@ interface LogRow {
   settled: boolean;
 }
 
+/**
+ * Events above the horizon a start takes as delivered at most. More means a transaction has held the horizon back a
+ * long time; the reader then starts at the end of the log as it sees it, and says so.
+ */
+const MAX_START_BACKLOG = 10_000;
+
 /** Reads of one broadcast handler are at least this far apart while events keep coming. */
 const READ_GAP_MS = 20;
 
@@ -30,7 +36,7 @@ export class LogBroadcastReader {
   private readonly log: string;
   /** Every event at or below this seq was delivered (or predates the start). */
   private settledCursor = '0';
-  /** Delivered events above the settled cursor. */
+  /** Delivered events above the settled cursor (or committed before the start). */
   private readonly recent = new Set<string>();
   private running = false;
   private loopDone?: Promise<void>;
@@ -53,13 +59,33 @@ export class LogBroadcastReader {
     return this.subscription.type;
   }
 
+  /**
+   * Starts from the end of the log as it is now. The cursor starts at the log's horizon, and the events of its type
+   * already committed above it are taken as delivered: an event whose transaction took its `seq` before others that
+   * committed already, but commits only after this start, is still delivered.
+   */
   async start(): Promise<void> {
-    const [row] = (await this.dataSource.query(
-      `SELECT COALESCE(max(seq), 0)::text AS seq FROM ${this.log}`,
-    )) as {
-      seq: string;
-    }[];
-    this.settledCursor = row.seq;
+    const horizon = await this.horizon.catchUp();
+    const rows = (await this.dataSource.query(
+      `SELECT seq::text AS seq FROM ${this.log} WHERE type = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [this.type, horizon.toString(), MAX_START_BACKLOG + 1],
+    )) as { seq: string }[];
+    if (rows.length <= MAX_START_BACKLOG) {
+      this.settledCursor = horizon.toString();
+      for (const row of rows) this.recent.add(row.seq);
+    } else {
+      const [last] = (await this.dataSource.query(
+        `SELECT COALESCE(max(seq), 0)::text AS seq FROM ${this.log}`,
+      )) as {
+        seq: string;
+      }[];
+      this.settledCursor = last.seq;
+      this.logger.warn(
+        `${this.subscription.name}: a transaction open on the database holds the event log's horizon back; this ` +
+          `reader starts at the end of the log, and an event committed later by a transaction older than its start ` +
+          `is not broadcast to this node`,
+      );
+    }
     this.running = true;
     this.loopDone = this.loop();
   }

@@ -132,19 +132,38 @@ export class LogGroupConsumer {
     await bounded(Promise.allSettled([...this.inFlight]));
   }
 
+  /**
+   * Creates the group unless it exists. Its cursor never starts above an event whose transaction is still open (it
+   * would be passed over once it commits): with `startFrom: 'earliest'`, below the oldest event of its type and at
+   * most at the log's horizon; with `'latest'`, at the horizon, the events of its type committed above it marked done
+   * in the same statement.
+   */
   private async ensureGroup(): Promise<void> {
-    const { groups, log } = this.tables;
-    const others = (await this.dataSource.query(`SELECT name FROM ${groups} WHERE type = $1 AND name <> $2`, [
+    const { groups, claims, log } = this.tables;
+    const names = (await this.dataSource.query(`SELECT name FROM ${groups} WHERE type = $1`, [
       this.type,
-      this.group,
-    ])) as { name: string }[];
+    ])) as {
+      name: string;
+    }[];
+    if (names.some((n) => n.name === this.group)) return;
+    const horizon = (await this.horizon.catchUp()).toString();
     const latest = this.subscription.startFrom === 'latest';
     const created = (await this.dataSource.query(
-      `INSERT INTO ${groups} (name, type, cursor)
-       SELECT $1, $2, COALESCE(${latest ? 'max(seq)' : 'min(seq) - 1'}, 0) FROM ${log} WHERE type = $2
-       ON CONFLICT (name) DO NOTHING RETURNING cursor`,
-      [this.group, this.type],
+      latest
+        ? `WITH created AS (
+             INSERT INTO ${groups} (name, type, cursor) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING cursor),
+           skipped AS (
+             INSERT INTO ${claims} (group_name, seq, node, claimed_until, done)
+             SELECT $1, l.seq, $4, now(), true FROM ${log} l
+             WHERE l.type = $2 AND l.seq > $3 AND EXISTS (SELECT 1 FROM created)
+             ON CONFLICT DO NOTHING)
+           SELECT cursor FROM created`
+        : `INSERT INTO ${groups} (name, type, cursor)
+           SELECT $1, $2, LEAST(COALESCE(min(seq) - 1, $3::bigint), $3::bigint) FROM ${log} WHERE type = $2
+           ON CONFLICT (name) DO NOTHING RETURNING cursor`,
+      latest ? [this.group, this.type, horizon, this.node] : [this.group, this.type, horizon],
     )) as unknown[];
+    const others = names.filter((n) => n.name !== this.group);
     if (created.length > 0 && others.length > 0) {
       this.logger.warn(
         `new consumer group "${this.group}" on ${this.type}, which groups ${others.map((o) => o.name).join(', ')} ` +

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 
 /** A snapshot's next transaction id, paired with the sequence's last value read before that snapshot was taken. */
@@ -8,6 +9,8 @@ interface Observation {
 
 /** A horizon younger than this is reused instead of asking Postgres again. */
 const MAX_AGE_MS = 200;
+/** How long `catchUp` waits by default: transactions that publish last milliseconds, and a timeout loses nothing. */
+const CATCH_UP_MS = 500;
 /** Observations kept while a long transaction holds the horizon back (dropping old ones only delays it). */
 const MAX_OBSERVATIONS = 1000;
 
@@ -42,6 +45,25 @@ export class LogHorizon {
     if (performance.now() - this.refreshedAt < MAX_AGE_MS) return this.value;
     this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
     return this.refreshing;
+  }
+
+  /**
+   * The horizon once it covers every sequence value taken before this call — as soon as the transactions open at the
+   * call have ended, normally within a few refreshes — or, when one stays open past `timeoutMs`, as far as it got
+   * (possibly 0 on a process that has just started). Either way, every `seq` at or below the value returned is final:
+   * where to start reading the log from without passing over an event that has yet to commit.
+   */
+  async catchUp(timeoutMs = CATCH_UP_MS): Promise<bigint> {
+    const deadline = performance.now() + timeoutMs;
+    await this.refreshing; // one that began before this call read the sequence too early
+    let target: bigint | undefined;
+    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+      this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
+      const value = await this.refreshing;
+      target ??= this.lastSeqBefore ?? 0n;
+      if (value >= target || performance.now() >= deadline) return value;
+      await sleep(pause);
+    }
   }
 
   private async refresh(): Promise<bigint> {

@@ -158,6 +158,54 @@ describe('PostgresLogTransport (events on Postgres alone)', () => {
     );
   });
 
+  /**
+   * Node `a` publishes n = 0 in a transaction that stays open (it takes the lowest seq), then n = 1, 2 committed;
+   * `subscribe` runs on node `b` meanwhile; then the transaction commits, and n = 3 is published.
+   */
+  const startWhileAnOlderTransactionIsOpen = async (
+    subscribe: (b: PostgresLogTransport) => Promise<void>,
+  ) => {
+    fresh();
+    const [a, b] = [node('a'), node('b')];
+    await b.publish([testEnvelope('other', {})]); // b's tables first: its start-up DDL would wait behind the open transaction
+    const open = dataSource.createQueryRunner();
+    await open.connect();
+    try {
+      await open.startTransaction();
+      await a.publishWithin(open.manager, events(0, 1));
+      await a.publish(events(1, 3));
+      await subscribe(b);
+      await open.commitTransaction();
+    } finally {
+      await open.release();
+    }
+    await a.publish(events(3, 4));
+  };
+
+  it('a broadcast reader that starts while an older transaction is still open gets its event once it commits, and none committed before it started', async () => {
+    const reader = new Recorder();
+    await startWhileAnOlderTransactionIsOpen((b) => b.subscribe(reader.subscription('late', 'broadcast', 1)));
+    await eventually(() => reader.ns.includes(0) && reader.ns.includes(3), {
+      what: 'the events committed after the start broadcast',
+    });
+    expect(reader.ns.sort((x, y) => x - y)).toEqual([0, 3]);
+  });
+
+  it("new groups that start while an older transaction is still open get its event once it commits: 'earliest' with all before it, 'latest' with none committed before it started", async () => {
+    const [earliest, latest] = [new Recorder(), new Recorder()];
+    await startWhileAnOlderTransactionIsOpen(async (b) => {
+      await b.subscribe(earliest.subscription('from-earliest', 'group', 4, 'earliest'));
+      await b.subscribe(latest.subscription('from-latest', 'group', 4, 'latest'));
+    });
+    await eventually(() => earliest.ns.length >= 4 && latest.ns.includes(0) && latest.ns.includes(3), {
+      what: 'the events delivered to both groups',
+    });
+    expect([earliest.ns.sort((x, y) => x - y), latest.ns.sort((x, y) => x - y)]).toEqual([
+      [0, 1, 2, 3],
+      [0, 3],
+    ]);
+  });
+
   it('publishes inside the caller transaction: committed events are delivered, rolled-back ones never exist', async () => {
     fresh();
     const a = node('a');
