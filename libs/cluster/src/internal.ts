@@ -30,7 +30,11 @@ export { duplicateConnection } from './redis/duplicate-connection.js';
 export { closeConnection, dropConnection } from './redis/close-connection.js';
 export { RedisEpochWatch } from './redis/redis-epoch.js';
 export { PostgresListener } from './postgres/postgres-listener.js';
-export { ensurePostgresSchema } from './postgres/postgres-schema.js';
+export {
+  addColumnIfMissing,
+  createIndexIfMissing,
+  ensurePostgresSchema,
+} from './postgres/postgres-schema.js';
 export { withTimeout, OperationTimeoutError } from './with-timeout.js';
 export { backoffDelay, type BackoffShape } from './backoff-delay.js';
 export {

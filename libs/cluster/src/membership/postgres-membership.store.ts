@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { NodeInfo } from '../node-identity.js';
 import { PostgresListener } from '../postgres/postgres-listener.js';
-import { ensurePostgresSchema } from '../postgres/postgres-schema.js';
+import { createIndexIfMissing, ensurePostgresSchema } from '../postgres/postgres-schema.js';
 import type {
   BeatResult,
   MemberRecord,
@@ -91,7 +91,7 @@ export class PostgresMembershipStore implements MembershipStore {
          info jsonb NOT NULL,
          last_seen timestamptz NOT NULL
        )`,
-      `CREATE INDEX IF NOT EXISTS cluster_members_last_seen ON ${this.table} (last_seen)`,
+      createIndexIfMissing('cluster_members_last_seen', this.table, '(last_seen)'),
       `CREATE TABLE IF NOT EXISTS ${this.state} (
          id int PRIMARY KEY CHECK (id = 1),
          version bigint NOT NULL,

@@ -1,4 +1,4 @@
-import { ensurePostgresSchema } from '@shoal/cluster/internal';
+import { createIndexIfMissing, ensurePostgresSchema } from '@shoal/cluster/internal';
 import type { DataSource } from 'typeorm';
 import type { DeadLetter, DeadLetterStore } from './dead-letter.js';
 
@@ -69,7 +69,7 @@ export class PostgresDeadLetterStore implements DeadLetterStore {
       `CREATE TABLE IF NOT EXISTS ${this.table} (
          id bigserial PRIMARY KEY, handler text NOT NULL, envelope jsonb NOT NULL, error text NOT NULL,
          attempts int NOT NULL, failed_at timestamptz NOT NULL)`,
-      `CREATE INDEX IF NOT EXISTS event_dead_letters_handler ON ${this.table} (handler, id)`,
+      createIndexIfMissing('event_dead_letters_handler', this.table, '(handler, id)'),
     ]).catch((error: unknown) => {
       this.ready = undefined;
       throw error;

@@ -1,4 +1,4 @@
-import { ensurePostgresSchema } from '@shoal/cluster/internal';
+import { createIndexIfMissing, ensurePostgresSchema } from '@shoal/cluster/internal';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /**
@@ -44,7 +44,7 @@ export class PostgresInbox {
       `CREATE TABLE IF NOT EXISTS ${this.table} (
          handler text NOT NULL, event_id uuid NOT NULL, handled_at timestamptz NOT NULL DEFAULT now(),
          PRIMARY KEY (handler, event_id))`,
-      `CREATE INDEX IF NOT EXISTS event_inbox_handled_at ON ${this.table} (handled_at)`,
+      createIndexIfMissing('event_inbox_handled_at', this.table, '(handled_at)'),
     ]).catch((error: unknown) => {
       this.ready = undefined;
       throw error;

@@ -1,3 +1,5 @@
+import { createIndexIfMissing } from '@shoal/cluster/internal';
+
 /** DDL of the outbox table in `schema` (idempotent). Shared by start-up creation and the migration. */
 export function outboxDdl(schema: string): string[] {
   const table = `"${schema}"."outbox"`;
@@ -11,9 +13,13 @@ export function outboxDdl(schema: string): string[] {
        created_at timestamptz NOT NULL DEFAULT now(),
        published_at timestamptz
      )`,
-    `CREATE INDEX IF NOT EXISTS outbox_unpublished ON ${table} (id) WHERE published_at IS NULL`,
-    `CREATE INDEX IF NOT EXISTS outbox_aggregate_unpublished ON ${table} (aggregate_id, id) WHERE published_at IS NULL`,
-    `CREATE INDEX IF NOT EXISTS outbox_published_at ON ${table} (published_at) WHERE published_at IS NOT NULL`,
+    createIndexIfMissing('outbox_unpublished', table, '(id) WHERE published_at IS NULL'),
+    createIndexIfMissing(
+      'outbox_aggregate_unpublished',
+      table,
+      '(aggregate_id, id) WHERE published_at IS NULL',
+    ),
+    createIndexIfMissing('outbox_published_at', table, '(published_at) WHERE published_at IS NOT NULL'),
     // The Redis data generation published rows went into: when Redis loses its data, rows are published again.
     `CREATE TABLE IF NOT EXISTS "${schema}"."outbox_epoch" (
        id smallint PRIMARY KEY CHECK (id = 1),

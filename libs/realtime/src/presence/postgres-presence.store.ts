@@ -1,4 +1,4 @@
-import { ensurePostgresSchema } from '@shoal/cluster/internal';
+import { createIndexIfMissing, ensurePostgresSchema } from '@shoal/cluster/internal';
 import type { DataSource } from 'typeorm';
 import type { PresenceNode, PresenceStore, PresenceTotals, UserSockets } from './presence-store.js';
 
@@ -10,7 +10,7 @@ export function presenceDdl(schema: string): string[] {
     `CREATE TABLE IF NOT EXISTS "${schema}".realtime_presence (
       node_id text NOT NULL, user_id text NOT NULL, sockets int NOT NULL CHECK (sockets > 0),
       PRIMARY KEY (node_id, user_id))`,
-    `CREATE INDEX IF NOT EXISTS realtime_presence_user ON "${schema}".realtime_presence (user_id)`,
+    createIndexIfMissing('realtime_presence_user', `"${schema}".realtime_presence`, '(user_id)'),
   ];
 }
 

@@ -1,4 +1,4 @@
-import { ensurePostgresSchema } from '@shoal/cluster/internal';
+import { addColumnIfMissing, createIndexIfMissing, ensurePostgresSchema } from '@shoal/cluster/internal';
 import type { DataSource } from 'typeorm';
 import type { EndpointVersions } from './endpoint-versions.js';
 
@@ -259,9 +259,9 @@ export class WebhookStore {
          id bigserial PRIMARY KEY, delivery_id text NOT NULL, endpoint_id uuid NOT NULL, webhook_id text NOT NULL,
          event_type text NOT NULL, attempt int NOT NULL, status int, outcome text NOT NULL, duration_ms int NOT NULL,
          error text, at timestamptz NOT NULL DEFAULT now())`,
-      `CREATE INDEX IF NOT EXISTS webhook_attempts_webhook ON ${this.attempts} (webhook_id)`,
-      `ALTER TABLE ${this.endpoints} ADD COLUMN IF NOT EXISTS allow_private_networks boolean NOT NULL DEFAULT false,
-         ADD COLUMN IF NOT EXISTS allow_list text[] NOT NULL DEFAULT '{}'`,
+      createIndexIfMissing('webhook_attempts_webhook', this.attempts, '(webhook_id)'),
+      addColumnIfMissing(this.endpoints, 'allow_private_networks', 'boolean NOT NULL DEFAULT false'),
+      addColumnIfMissing(this.endpoints, 'allow_list', `text[] NOT NULL DEFAULT '{}'`),
     ]).catch((error: unknown) => {
       this.ready = undefined;
       throw error;

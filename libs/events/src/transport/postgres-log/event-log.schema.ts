@@ -1,3 +1,5 @@
+import { createIndexIfMissing } from '@shoal/cluster/internal';
+
 /** Table names of the Postgres event log in `schema`. */
 export function eventLogTables(schema: string) {
   const t = (name: string) => `"${schema}"."${name}"`;
@@ -51,8 +53,8 @@ export function eventLogDdl(schema: string): string[] {
          ALTER TABLE ${log} ALTER COLUMN seq SET DEFAULT ${nextSeq}();
        END IF;
      END $$`,
-    `CREATE INDEX IF NOT EXISTS event_log_type_seq ON ${log} (type, seq)`,
-    `CREATE INDEX IF NOT EXISTS event_log_created_at ON ${log} (created_at)`,
+    createIndexIfMissing('event_log_type_seq', log, '(type, seq)'),
+    createIndexIfMissing('event_log_created_at', log, '(created_at)'),
     `CREATE TABLE IF NOT EXISTS ${groups} (
        name text PRIMARY KEY,
        type text NOT NULL,
@@ -67,6 +69,6 @@ export function eventLogDdl(schema: string): string[] {
        PRIMARY KEY (group_name, seq)
      )`,
     // Open claims only: finding expired ones does not scan the done ones above the cursor.
-    `CREATE INDEX IF NOT EXISTS event_claims_open ON ${claims} (group_name, claimed_until) WHERE NOT done`,
+    createIndexIfMissing('event_claims_open', claims, '(group_name, claimed_until) WHERE NOT done'),
   ];
 }
