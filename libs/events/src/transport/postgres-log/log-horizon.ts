@@ -9,8 +9,10 @@ interface Observation {
 
 /** A horizon younger than this is reused instead of asking Postgres again. */
 const MAX_AGE_MS = 200;
-/** How long `catchUp` waits by default: transactions that publish last milliseconds, and a timeout loses nothing. */
-const CATCH_UP_MS = 500;
+/** How long `catchUp` waits at most: it waits for the transactions open at the call, and a timeout loses nothing. */
+const CATCH_UP_MS = 2000;
+/** After a catch-up timed out, the ones that follow within this long do not wait (a long transaction is open). */
+const GAVE_UP_MEMORY_MS = 10_000;
 /** Observations kept while a long transaction holds the horizon back (dropping old ones only delays it). */
 const MAX_OBSERVATIONS = 1000;
 
@@ -33,6 +35,7 @@ export class LogHorizon {
   private readonly observations: Observation[] = [];
   private refreshedAt = -Infinity;
   private refreshing?: Promise<bigint>;
+  private gaveUpAt = -Infinity;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -50,10 +53,12 @@ export class LogHorizon {
   /**
    * The horizon once it covers every sequence value taken before this call — as soon as the transactions open at the
    * call have ended, normally within a few refreshes — or, when one stays open past `timeoutMs`, as far as it got
-   * (possibly 0 on a process that has just started). Either way, every `seq` at or below the value returned is final:
-   * where to start reading the log from without passing over an event that has yet to commit.
+   * (possibly 0 on a process that has just started), and then for 10 s the horizon as it is, without waiting.
+   * Either way, every `seq` at or below the value returned is final: where to start reading the log from without
+   * passing over an event that has yet to commit.
    */
   async catchUp(timeoutMs = CATCH_UP_MS): Promise<bigint> {
+    if (performance.now() - this.gaveUpAt < GAVE_UP_MEMORY_MS) return this.current();
     const deadline = performance.now() + timeoutMs;
     await this.refreshing; // one that began before this call read the sequence too early
     let target: bigint | undefined;
@@ -61,7 +66,11 @@ export class LogHorizon {
       this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
       const value = await this.refreshing;
       target ??= this.lastSeqBefore ?? 0n;
-      if (value >= target || performance.now() >= deadline) return value;
+      if (value >= target) return value;
+      if (performance.now() >= deadline) {
+        this.gaveUpAt = performance.now();
+        return value;
+      }
       await sleep(pause);
     }
   }
