@@ -52,14 +52,14 @@ export class LogHorizon {
 
   /**
    * The horizon once it covers every sequence value taken before this call — as soon as the transactions open at the
-   * call have ended, normally within a few refreshes — or, when one stays open past `timeoutMs`, as far as it got
+   * call have ended, normally within a few refreshes — or, when one stays open past 2 s, as far as it got
    * (possibly 0 on a process that has just started), and then for 10 s the horizon as it is, without waiting.
    * Either way, every `seq` at or below the value returned is final: where to start reading the log from without
    * passing over an event that has yet to commit.
    */
-  async catchUp(timeoutMs = CATCH_UP_MS): Promise<bigint> {
+  async catchUp(): Promise<bigint> {
     if (performance.now() - this.gaveUpAt < GAVE_UP_MEMORY_MS) return this.current();
-    const deadline = performance.now() + timeoutMs;
+    const deadline = performance.now() + CATCH_UP_MS;
     await this.refreshing; // one that began before this call read the sequence too early
     let target: bigint | undefined;
     for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
