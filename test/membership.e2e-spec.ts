@@ -53,10 +53,17 @@ describe.each(['redis', 'postgres'] as const)('membership of 3 sample processes 
   it('a SIGKILLed node is removed once its heartbeat is older than the failure timeout, never before', async () => {
     const sent = Date.now();
     await nodes.node('bravo').kill();
+    const lastBeat = await nodes.lastHeartbeatAt('bravo');
+    expect(lastBeat).toBeDefined();
     const took = await nodes.timeUntilAllSee(['alpha', 'charlie'], ['alpha', 'charlie'], 15_000, sent);
-    console.log(`${store}: SIGKILL → removed in ${took} ms (target ≤ failureTimeout + heartbeat = 2.5 s)`);
-    // ... and not before the failure timeout: a live node is never dropped early.
-    expect(took).toBeGreaterThanOrEqual(1500);
+    const sinceLastBeat = sent + took - (lastBeat ?? NaN);
+    console.log(
+      `${store}: SIGKILL → removed in ${took} ms, ${Math.round(sinceLastBeat)} ms after its last heartbeat ` +
+        `(target ≤ failureTimeout + heartbeat = 2.5 s)`,
+    );
+    // ... and not before the failure timeout since its last heartbeat: a live node is never dropped early. (Counted
+    // from the kill it may be less: on a loaded machine the last beat can be more than one interval old.)
+    expect(sinceLastBeat).toBeGreaterThanOrEqual(2000);
   });
 
   it('the killed node rejoins after a restart with the same id', async () => {

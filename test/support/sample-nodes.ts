@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { freePort, NodeProcess, NodeProcessGroup } from '@shoal/testing';
-import { Redis } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 
 /** The built sample app (`npm run build` first). */
@@ -27,6 +27,7 @@ export class SampleNodes {
     private readonly redisUrl: string,
     private readonly databaseUrl: string,
     private readonly envOf: (name: string, port: number) => Record<string, string>,
+    private readonly membershipStore: 'redis' | 'postgres',
     private readonly readyTimeoutMs?: number,
   ) {}
 
@@ -70,7 +71,17 @@ export class SampleNodes {
         readyTimeoutMs: options.readyTimeoutMs,
       })),
     );
-    return new SampleNodes(group, ports, prefix, redisUrl, databaseUrl, envOf, options.readyTimeoutMs);
+    const membershipStore = options.store === 'redis' ? 'redis' : 'postgres';
+    return new SampleNodes(
+      group,
+      ports,
+      prefix,
+      redisUrl,
+      databaseUrl,
+      envOf,
+      membershipStore,
+      options.readyTimeoutMs,
+    );
   }
 
   /** Starts one more node of this cluster (same settings) and waits until it is ready. */
@@ -174,6 +185,34 @@ export class SampleNodes {
         throw new Error(`not every node saw [${want}] within ${timeoutMs} ms (${seen})`);
       }
       await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /**
+   * When the membership store last recorded a heartbeat of member `id` (epoch ms, the store's clock), or undefined
+   * when it holds no record of it. A crashed node is removed a failure timeout after this, not after its death.
+   * `redis` reads through that client (a Cluster or Sentinel topology) instead of the cluster's `REDIS_URL`.
+   */
+  async lastHeartbeatAt(id: string, redis?: Redis | Cluster): Promise<number | undefined> {
+    if (this.membershipStore === 'postgres') {
+      const client = new pg.Client({ connectionString: this.databaseUrl });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ ms: number }>(
+          `SELECT (extract(epoch FROM last_seen) * 1000)::float8 AS ms FROM "${this.prefix}".cluster_members WHERE id = $1`,
+          [id],
+        );
+        return rows[0]?.ms;
+      } finally {
+        await client.end();
+      }
+    }
+    const client = redis ?? new Redis(this.redisUrl, { maxRetriesPerRequest: 1 });
+    try {
+      const score = await client.zscore(`${this.prefix}:{cluster}:members`, id);
+      return score === null ? undefined : Number(score);
+    } finally {
+      if (!redis) client.disconnect();
     }
   }
 
