@@ -47,13 +47,14 @@ export class SampleNodes {
     const redisUrl = options.redisUrl ?? REDIS_URL;
     const databaseUrl = options.databaseUrl ?? DATABASE_URL;
     const prefix = `e2e_${Math.random().toString(36).slice(2, 10)}`;
+    const membershipStore = options.store === 'postgres-only' ? 'postgres' : options.store;
     const ports = new Map<string, number>();
     for (const name of options.names) ports.set(name, await freePort());
     const envOf = (name: string, port: number) => ({
       PORT: String(port),
       SHOAL_NODE_ID: name,
       SHOAL_PREFIX: prefix,
-      SHOAL_STORE: options.store === 'postgres-only' ? 'postgres' : options.store,
+      SHOAL_STORE: membershipStore,
       REDIS_URL: options.store === 'postgres-only' ? '' : redisUrl,
       DATABASE_URL: databaseUrl,
       NO_COLOR: '1',
@@ -71,7 +72,6 @@ export class SampleNodes {
         readyTimeoutMs: options.readyTimeoutMs,
       })),
     );
-    const membershipStore = options.store === 'redis' ? 'redis' : 'postgres';
     return new SampleNodes(
       group,
       ports,
