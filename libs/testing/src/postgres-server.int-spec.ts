@@ -107,4 +107,16 @@ describe('PostgresServer', () => {
     },
     TIMEOUT,
   );
+
+  it(
+    'fails, instead of passing for it, when another Postgres server answers on its port',
+    async () => {
+      const other = await startServer();
+      await expect(PostgresServer.start({ port: other.port })).rejects.toThrow(
+        /postgres :\d+ (exited before it was ready|failed its readiness check: port \d+ is answered by the server of )/,
+      );
+      expect(await query(other.url, 'select 1')).toHaveLength(1);
+    },
+    TIMEOUT,
+  );
 });

@@ -66,13 +66,14 @@ function removeClusterDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Resolves once `select 1` succeeds on a fresh connection; rejects with the last connection error. */
-async function querySelectOne(url: string): Promise<void> {
+/** The data directory of the server answering at `url`, over a fresh connection; rejects on a connection error. */
+async function answeringDataDirectory(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    await client.query('select 1');
+    const { rows } = await client.query<{ data_directory: string }>('show data_directory');
+    return rows[0].data_directory;
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -99,7 +100,10 @@ export class PostgresServer {
     private readonly readyTimeoutMs: number,
   ) {}
 
-  /** Creates a fresh cluster (`initdb`), starts it on `opts.port` (or a free port), waits for `select 1`. */
+  /**
+   * Creates a fresh cluster (`initdb`), starts it on `opts.port` (or a free port), and waits until it answers (it,
+   * not another server on that port).
+   */
   static async start(opts: PostgresServerOptions = {}): Promise<PostgresServer> {
     const server = new PostgresServer(
       opts.port ?? (await freePort()),
@@ -194,14 +198,19 @@ export class PostgresServer {
       ...this.credentials,
     });
     this.child = child;
+    const dataDir = join(dir, 'data');
     await child.awaitReady(async (abort) => {
       for (;;) {
+        let answering: string | undefined;
         try {
-          await querySelectOne(this.url);
-          return;
+          answering = await answeringDataDirectory(this.url);
         } catch (err) {
           if (abort.aborted) throw err;
         }
+        // Another test's server that took the port while this one was down must not be mistaken for it.
+        if (answering !== undefined && answering !== dataDir)
+          throw new Error(`port ${this.port} is answered by the server of ${answering}, not by this one`);
+        if (answering !== undefined) return;
         await sleep(100, undefined, { signal: abort }).catch(() => undefined);
       }
     }, readyTimeoutMs);

@@ -164,14 +164,18 @@ export class RedisSentinelServer {
   }
 
   /**
-   * Restarts every killed data node (empty); the sentinels turn it into a replica of the current master. Resolves
-   * once it is in sync and every sentinel counts it, so the setup can fail over again.
+   * Restarts every killed data node (empty) as a replica of the current master, as an operator would (the
+   * sentinels would convert a node that comes back as a master too, but only after it has reported that role for
+   * a while). Resolves once it is in sync and every sentinel counts it, so the setup can fail over again.
    */
   async heal(): Promise<void> {
     const down = this.servers.filter((server) => !server.running);
     if (down.length === 0) return;
-    for (const server of down) await server.restart();
     const master = await this.masterPort();
+    for (const server of down) {
+      await server.restart();
+      await redisCli(server.port, ['REPLICAOF', '127.0.0.1', String(master)]);
+    }
     await pollUntil(
       'the restarted node to replicate the master',
       async () => {
@@ -182,7 +186,7 @@ export class RedisSentinelServer {
             info.master_port !== String(master) ||
             info.master_link_status !== 'up'
           )
-            return false;
+            return `:${server.port} reports role ${info.role}, master :${info.master_port}, link ${info.master_link_status}`;
         }
         return this.sentinelsReady(master, this.servers.length - 1);
       },
@@ -230,21 +234,29 @@ export class RedisSentinelServer {
       async () => {
         const replica = this.servers[1];
         const link = parseInfo(await redisCli(replica.port, ['INFO', 'replication'])).master_link_status;
-        return link === 'up' && this.sentinelsReady(masterPort, 1);
+        return link === 'up' ? this.sentinelsReady(masterPort, 1) : `replica link ${link}`;
       },
       this.timeoutMs,
     );
   }
 
-  /** Whether every sentinel names `masterPort` as master, counts `replicas` replicas and knows the other sentinels. */
-  private async sentinelsReady(masterPort: number, replicas: number): Promise<boolean> {
+  /**
+   * True once every sentinel names `masterPort` as master, counts `replicas` replicas and knows the other sentinels;
+   * else what the first sentinel not there yet reports.
+   */
+  private async sentinelsReady(masterPort: number, replicas: number): Promise<true | string> {
     const others = String(this.sentinelProcesses.length - 1);
     for (const sentinel of this.sentinelProcesses) {
       const fields = (await redisCli(sentinel.port, ['SENTINEL', 'MASTER', this.name])).trim().split('\n');
       const master: Record<string, string> = {};
       for (let i = 0; i + 1 < fields.length; i += 2) master[fields[i]] = fields[i + 1];
-      if (master.port !== String(masterPort) || master.flags !== 'master') return false;
-      if (master['num-slaves'] !== String(replicas) || master['num-other-sentinels'] !== others) return false;
+      if (
+        master.port !== String(masterPort) ||
+        master.flags !== 'master' ||
+        master['num-slaves'] !== String(replicas) ||
+        master['num-other-sentinels'] !== others
+      )
+        return `sentinel :${sentinel.port} names master :${master.port} (${master.flags}), ${master['num-slaves']} replica(s), ${master['num-other-sentinels']} other sentinel(s)`;
     }
     return true;
   }

@@ -105,4 +105,16 @@ describe('RedisServer', () => {
     },
     TIMEOUT,
   );
+
+  it(
+    'fails, instead of passing for it, when another Redis server answers on its port',
+    async () => {
+      const other = await startServer();
+      await expect(RedisServer.start({ port: other.port })).rejects.toThrow(
+        /redis-server :\d+ (exited before it was ready|failed its readiness check: port \d+ is answered by process \d+)/,
+      );
+      expect(await pingRedis(other.port)).toBe(true);
+    },
+    TIMEOUT,
+  );
 });

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { onHostExit } from './child-registry.js';
 import { freePort } from './free-port.js';
 import { ManagedChild } from './managed-child.js';
+import { parseInfo, redisCli } from './redis-cli.js';
 
 /** Options of {@link RedisServer.start}. */
 export interface RedisServerOptions {
@@ -158,7 +159,7 @@ export class RedisServer {
     try {
       await child.awaitReady(async (abort) => {
         while (!abort.aborted) {
-          if (await pingRedis(this.port)) return;
+          if (await pingRedis(this.port)) return this.assertAnsweredBy(child.pid);
           await sleep(50, undefined, { signal: abort }).catch(() => undefined);
         }
       }, this.readyTimeoutMs);
@@ -166,6 +167,18 @@ export class RedisServer {
       this.removeDir();
       throw err;
     }
+  }
+
+  /**
+   * Fails when the server answering on the port is not the process just spawned: another test's server took the port
+   * while this one was down (this one then exits on "address in use"), and must not be mistaken for it.
+   */
+  private async assertAnsweredBy(pid: number | undefined): Promise<void> {
+    const answering = parseInfo(await redisCli(this.port, ['INFO', 'server'])).process_id;
+    if (answering !== String(pid))
+      throw new Error(
+        `port ${this.port} is answered by process ${answering}, not by this server (pid ${pid})`,
+      );
   }
 
   private removeDir(): void {
