@@ -7,7 +7,7 @@ import type { RedisClient } from '@shoal/cluster';
  */
 export class AckBatcher {
   private pending: string[] = [];
-  private flushing?: Promise<unknown>;
+  private flushing?: Promise<void>;
 
   constructor(
     private readonly redis: RedisClient,
@@ -15,15 +15,20 @@ export class AckBatcher {
     private readonly group: string,
   ) {}
 
-  /** Resolves once the entry is acknowledged; rejects when the `XACK` failed (the entry stays pending). */
+  /**
+   * Resolves once the entry is acknowledged; rejects when the `XACK` failed (the entry stays pending). Every caller of
+   * one batch gets the same promise: one per batch, not one per entry.
+   */
   ack(id: string): Promise<void> {
     this.pending.push(id);
-    this.flushing ??= new Promise<unknown>((resolve) => setImmediate(resolve)).then(() => {
-      const ids = this.pending;
-      this.pending = [];
-      this.flushing = undefined;
-      return this.redis.xack(this.stream, this.group, ...ids);
-    });
-    return this.flushing.then(() => undefined);
+    this.flushing ??= new Promise<void>((resolve, reject) =>
+      setImmediate(() => {
+        const ids = this.pending;
+        this.pending = [];
+        this.flushing = undefined;
+        this.redis.xack(this.stream, this.group, ...ids).then(() => resolve(), reject);
+      }),
+    );
+    return this.flushing;
   }
 }

@@ -282,7 +282,11 @@ export class StreamGroupConsumer {
     for (const entry of entries) {
       while (this.inFlight.size >= this.subscription.concurrency) await Promise.race(this.inFlight);
       const work = this.handle(entry);
-      const tracked = (this.gate ? this.gate.track(work) : work).finally(() => this.inFlight.delete(tracked));
+      // `then` with the same callback twice rather than `finally`: one promise per delivery instead of three.
+      const done = (): void => {
+        this.inFlight.delete(tracked);
+      };
+      const tracked = (this.gate ? this.gate.track(work) : work).then(done, done);
       this.inFlight.add(tracked);
       if (this.gate) await tracked; // ordered: one at a time, in stream order
     }
