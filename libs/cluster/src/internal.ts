@@ -26,7 +26,7 @@ export { RedisMembershipStore } from './membership/redis-membership.store.js';
 export { PostgresMembershipStore } from './membership/postgres-membership.store.js';
 export { rendezvousOwner } from './shard-ring/rendezvous.js';
 export { RedisScript } from './redis/redis-script.js';
-export { duplicateConnection } from './redis/duplicate-connection.js';
+export { duplicateConnection, streamReaderConnection } from './redis/duplicate-connection.js';
 export { closeConnection, dropConnection } from './redis/close-connection.js';
 export { RedisEpochWatch } from './redis/redis-epoch.js';
 export { PostgresListener } from './postgres/postgres-listener.js';

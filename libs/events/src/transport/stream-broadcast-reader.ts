@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { type RedisClient } from '@shoal/cluster';
-import { dropConnection, duplicateConnection } from '@shoal/cluster/internal';
+import { dropConnection, streamReaderConnection } from '@shoal/cluster/internal';
 import type { TransportSubscription } from './event-transport.js';
 import { decodeEntry, entriesOf } from './stream-codec.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,7 +29,7 @@ export class StreamBroadcastReader {
     // Start from the stream's current end, resolved now, so nothing published after subscribe() is missed.
     const [last] = (await this.redis.xrevrange(this.stream, '+', '-', 'COUNT', 1)) as [string, string[]][];
     this.lastId = last?.[0] ?? '0-0';
-    this.reader = duplicateConnection(this.redis, `${this.subscription.name} reader`);
+    this.reader = streamReaderConnection(this.redis, `${this.subscription.name} reader`);
     this.running = true;
     this.loopDone = this.loop();
   }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { isStoreUnavailableError, type RedisClient } from '@shoal/cluster';
-import { dropConnection, duplicateConnection } from '@shoal/cluster/internal';
+import { dropConnection, streamReaderConnection } from '@shoal/cluster/internal';
 import { DeliveryNotDoneError } from '../handling/not-done.error.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { TransportSubscription } from './event-transport.js';
@@ -62,7 +62,7 @@ export class StreamGroupConsumer {
     await this.warnIfNewGroupJoins();
     const latest = this.subscription.startFrom === 'latest';
     await this.ensureGroup(latest ? '$' : '0');
-    this.reader = duplicateConnection(this.redis, `${this.group} reader`);
+    this.reader = streamReaderConnection(this.redis, `${this.group} reader`);
     this.running = true;
     this.loopDone = this.loop();
   }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { RedisClient } from '@shoal/cluster';
-import { dropConnection, duplicateConnection } from '@shoal/cluster/internal';
+import { dropConnection, streamReaderConnection } from '@shoal/cluster/internal';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ShardStreams } from './shard-streams.js';
 import type { ShardWorker } from './shard-worker.js';
@@ -32,7 +32,7 @@ export class ShardReader {
 
   async start(): Promise<void> {
     if (this.running) return;
-    this.connection = duplicateConnection(this.redis, 'shard reader');
+    this.connection = streamReaderConnection(this.redis, 'shard reader');
     this.clientId = (await this.connection.client('ID')) as number;
     this.running = true;
     this.loop = this.run();
