@@ -7,10 +7,14 @@ import type { RedisClient } from './redis-client.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** The protocol a connection speaks, as the server sees it (`resp=` of `CLIENT INFO`). */
-async function protocolOf(connection: Redis): Promise<string | undefined> {
+/** The protocol a connection speaks and its name, as the server sees them (`resp=`, `name=` of `CLIENT INFO`). */
+async function clientInfo(connection: Redis): Promise<{ resp?: string; name?: string }> {
   const info = String(await connection.client('INFO'));
-  return /\bresp=(\d)/.exec(info)?.[1];
+  return { resp: /\bresp=(\d)/.exec(info)?.[1], name: /\bname=(\S*)/.exec(info)?.[1] };
+}
+
+async function protocolOf(connection: Redis): Promise<string | undefined> {
+  return (await clientInfo(connection)).resp;
 }
 
 /** Two entries on `stream`, read back from the start with `XREAD` on `connection`. */
@@ -67,7 +71,7 @@ describe('streamReaderConnection on a Redis Cluster', () => {
 
   beforeAll(async () => {
     server = await RedisClusterServer.start();
-    cluster = new Cluster(server.seeds);
+    cluster = new Cluster(server.seeds, { redisOptions: { connectionName: 'spec-origin' } });
   });
 
   afterAll(async () => {
@@ -75,15 +79,15 @@ describe('streamReaderConnection on a Redis Cluster', () => {
     await server?.stop();
   });
 
-  it("speaks RESP2 to every master, and reads what the cluster's own connection reads", async () => {
+  it("speaks RESP2 to every master, keeps the cluster's node options, and reads what its connection reads", async () => {
     const stream = 'spec:events:{spec.read}';
     await cluster.xadd(stream, '1-1', 'e', '{"n":1}');
     const reader = streamReaderConnection(cluster, 'spec reader') as Cluster;
     try {
       expect(await readBack(reader, stream)).toEqual(await readBack(cluster, stream));
-      const protocols = await Promise.all(reader.nodes('master').map(protocolOf));
-      expect(protocols.length).toBeGreaterThan(0);
-      expect(new Set(protocols)).toEqual(new Set(['2']));
+      const infos = await Promise.all(reader.nodes('master').map(clientInfo));
+      expect(infos.length).toBeGreaterThan(0);
+      expect(new Set(infos.map((i) => `${i.resp} ${i.name}`))).toEqual(new Set(['2 spec-origin']));
     } finally {
       await closeConnection(reader);
     }

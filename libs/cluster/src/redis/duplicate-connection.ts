@@ -24,7 +24,8 @@ export function duplicateConnection(redis: RedisClient, purpose: string): RedisC
 export function streamReaderConnection(redis: RedisClient, purpose: string): RedisClient {
   const resp2 =
     redis instanceof Cluster
-      ? redis.duplicate([], { redisOptions: { protocol: 2 } })
+      ? // Merged here: ioredis 5 replaces the whole `redisOptions` (password, TLS …) with an override's.
+        redis.duplicate([], { redisOptions: { ...redis.options.redisOptions, protocol: 2 } })
       : redis.duplicate({ protocol: 2 });
   return logErrors(resp2, purpose);
 }
