@@ -35,18 +35,9 @@ async function writeFlag(nodes: SampleNodes, node: string, name: string, enabled
 
 const stats = (nodes: SampleNodes, node: string) => nodes.request<FlagStats>(node, '/flags/stats');
 
-/** How many cache invalidations `node` has applied from the outbox (`shoal_cache_invalidations_received_total`). */
-async function outboxInvalidationsReceived(nodes: SampleNodes, node: string): Promise<number> {
-  const text = await (
-    await fetch(`${nodes.url(node)}/metrics`, { signal: AbortSignal.timeout(10_000) })
-  ).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('shoal_cache_invalidations_received_total{') && line.includes('via="outbox"'))
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
+/** How many cache invalidations `node` has applied from the outbox. */
+const outboxInvalidationsReceived = (nodes: SampleNodes, node: string) =>
+  nodes.metricTotal(node, 'shoal_cache_invalidations_received_total', { via: 'outbox' });
 
 /**
  * Reads `name` on `node` until it shows `version`, then 20 more times. Returns the ms from `since` to the first new

@@ -127,10 +127,7 @@ describe('zero-downtime rolling restart behind HAProxy', () => {
     });
 
     const successes = await Promise.all(
-      names.map(async (name) => {
-        const text = await (await fetch(`${nodes!.url(name)}/metrics`)).text();
-        return Number(/^shoal_webhook_deliveries_total\{outcome="success"\} (\d+)$/m.exec(text)?.[1] ?? 0);
-      }),
+      names.map((name) => nodes!.metricTotal(name, 'shoal_webhook_deliveries_total', { outcome: 'success' })),
     );
     console.log(
       `rolling restart: ${total} requests in ${seconds.toFixed(1)} s (${(total / seconds).toFixed(0)}/s), ` +

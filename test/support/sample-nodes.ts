@@ -139,6 +139,26 @@ export class SampleNodes {
     return (await response.json()) as T;
   }
 
+  /**
+   * The sum of `metric`'s samples in node `name`'s `GET /metrics` (Prometheus text) whose labels include every pair of
+   * `labels`; 0 when it has none.
+   */
+  async metricTotal(
+    name: string,
+    metric: string,
+    labels: Readonly<Record<string, string>> = {},
+  ): Promise<number> {
+    const response = await fetch(`${this.url(name)}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) throw new Error(`GET /metrics on ${name}: ${response.status}`);
+    const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+    let total = 0;
+    for (const line of (await response.text()).split('\n')) {
+      if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
+      if (wanted.every((pair) => line.includes(pair))) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return total;
+  }
+
   /** The node that says it leads (its own view: self === leader), among `candidates`. */
   async selfDeclaredLeaders(candidates: string[]): Promise<{ id: string; token: number }[]> {
     const views = await Promise.all(candidates.map((c) => this.view(c)));

@@ -13,10 +13,6 @@ async function clientInfo(connection: Redis): Promise<{ resp?: string; name?: st
   return { resp: /\bresp=(\d)/.exec(info)?.[1], name: /\bname=(\S*)/.exec(info)?.[1] };
 }
 
-async function protocolOf(connection: Redis): Promise<string | undefined> {
-  return (await clientInfo(connection)).resp;
-}
-
 /** Two entries on `stream`, read back from the start with `XREAD` on `connection`. */
 async function readBack(connection: RedisClient, stream: string): Promise<unknown> {
   return connection.xread('COUNT', 10, 'BLOCK', 1000, 'STREAMS', stream, '0');
@@ -43,9 +39,9 @@ describe('streamReaderConnection', () => {
     const reader = streamReaderConnection(redis, 'spec reader') as Redis;
     const plain = duplicateConnection(redis, 'spec duplicate') as Redis;
     opened.push(reader, plain);
-    expect(await protocolOf(redis)).toBe('3');
-    expect(await protocolOf(plain)).toBe('3');
-    expect(await protocolOf(reader)).toBe('2');
+    expect((await clientInfo(redis)).resp).toBe('3');
+    expect((await clientInfo(plain)).resp).toBe('3');
+    expect((await clientInfo(reader)).resp).toBe('2');
   });
 
   it('reads stream entries in the same shape as a RESP3 connection does', async () => {
