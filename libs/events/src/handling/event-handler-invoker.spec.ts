@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import type { RedisClient } from '@shoal/cluster';
+import { RequestContext, type RedisClient } from '@shoal/cluster';
 import { Registry } from 'prom-client';
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
@@ -96,8 +96,8 @@ describe('EventHandlerInvoker', () => {
   const outcomes = async () =>
     Object.fromEntries((await metrics.handled.get()).values.map((v) => [v.labels.outcome, v.value]));
   /** Settles `promise` while the fake clock runs through every backoff. */
-  const settle = async <T>(promise: Promise<T>): Promise<T> => {
-    const result = promise.then(
+  const settle = async <T>(promise: Promise<T> | undefined): Promise<T | undefined> => {
+    const result = Promise.resolve(promise).then(
       (value) => ({ value }),
       (error: unknown) => ({ error }),
     );
@@ -133,6 +133,37 @@ describe('EventHandlerInvoker', () => {
     expect(calls[0].event).toEqual(new OrderPlaced('o-1'));
     expect(calls[0].context).toMatchObject({ envelope: sent, attempt: 1 });
     expect(await outcomes()).toEqual({ handled: 1 });
+  });
+
+  it('finishes a delivery whose handler returns no promise synchronously, in a context with the correlation id', async () => {
+    const sent = envelope();
+    let seen: string | undefined;
+    const delivery = invoker({
+      call: () => {
+        seen = RequestContext.correlationId();
+      },
+    }).deliver(sent);
+    expect(delivery).toBeUndefined();
+    expect(seen).toBe(sent.correlationId);
+    expect(await outcomes()).toEqual({ handled: 1 });
+  });
+
+  it("waits for a handler's promise before counting it handled, and retries when it rejects", async () => {
+    let finish!: () => void;
+    const delivery = invoker({
+      call: (event, context) => {
+        calls.push({ event, context });
+        if (context.attempt === 1) return Promise.reject(new Error('async boom'));
+        return new Promise<void>((resolve) => (finish = resolve));
+      },
+    }).deliver(envelope());
+    expect(delivery).toBeInstanceOf(Promise);
+    await jest.advanceTimersByTimeAsync(backoff.initialDelay);
+    expect(calls.map((c) => c.context.attempt)).toEqual([1, 2]);
+    expect(await outcomes()).toEqual({ retried: 1 });
+    finish();
+    await delivery;
+    expect(await outcomes()).toEqual({ handled: 1, retried: 1 });
   });
 
   it('retries a failing handler after backoffs doubling from initialDelay, capped at maxDelay (100, 200, 350, 350 ms)', async () => {
@@ -196,7 +227,7 @@ describe('EventHandlerInvoker', () => {
 
   it('rejects with DeliveryNotDoneError when shutdown begins during a backoff, leaving the event unacknowledged', async () => {
     behaviour = [failing()];
-    const done = invoker().deliver(envelope());
+    const done = Promise.resolve(invoker().deliver(envelope()));
     const outcome = done.catch((error: unknown) => error);
     await jest.advanceTimersByTimeAsync(0);
     stopping.abort();

@@ -20,25 +20,49 @@ class XackRecorder {
   }
 }
 
+/** A batcher on `redis` that records what it reports as failed. */
+function batcherOn(redis: XackRecorder): { acks: AckBatcher; failures: string[] } {
+  const failures: string[] = [];
+  const acks = new AckBatcher(redis.asClient(), 'spec:events:{spec.order}', 'Billing.onOrder', (error, ids) =>
+    failures.push(`${ids.join(',')}: ${String(error)}`),
+  );
+  return { acks, failures };
+}
+
 describe('AckBatcher', () => {
   it('sends the acknowledgements of one tick as one XACK, and those of a later tick as another', async () => {
     const redis = new XackRecorder();
-    const acks = new AckBatcher(redis.asClient(), 'spec:events:{spec.order}', 'Billing.onOrder');
-    await Promise.all([acks.ack('1-0'), acks.ack('2-0'), acks.ack('3-0')]);
-    await acks.ack('4-0');
+    const { acks, failures } = batcherOn(redis);
+    acks.ack('1-0');
+    acks.ack('2-0');
+    acks.ack('3-0');
+    await acks.settled();
+    acks.ack('4-0');
+    await acks.settled();
     expect(redis.calls).toEqual([['1-0', '2-0', '3-0'], ['4-0']]);
+    expect(failures).toEqual([]);
   });
 
-  it("rejects every caller of a batch whose XACK failed, and sends the next batch's ids alone", async () => {
+  it('settles only once the XACK of every queued id is answered', async () => {
     const redis = new XackRecorder();
-    const acks = new AckBatcher(redis.asClient(), 'spec:events:{spec.order}', 'Billing.onOrder');
+    const { acks } = batcherOn(redis);
+    acks.ack('1-0');
+    const settled = acks.settled();
+    expect(redis.calls).toEqual([]);
+    await settled;
+    expect(redis.calls).toEqual([['1-0']]);
+  });
+
+  it('reports a failed XACK once with all its ids, never to a caller, and sends the next batch alone', async () => {
+    const redis = new XackRecorder();
+    const { acks, failures } = batcherOn(redis);
     redis.failNext = new Error('Connection is closed.');
-    const outcomes = await Promise.allSettled([acks.ack('1-0'), acks.ack('2-0')]);
-    expect(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : o.status))).toEqual([
-      'Error: Connection is closed.',
-      'Error: Connection is closed.',
-    ]);
-    await expect(acks.ack('3-0')).resolves.toBeUndefined();
+    acks.ack('1-0');
+    acks.ack('2-0');
+    await expect(acks.settled()).resolves.toBeUndefined();
+    acks.ack('3-0');
+    await acks.settled();
+    expect(failures).toEqual(['1-0,2-0: Error: Connection is closed.']);
     expect(redis.calls).toEqual([['1-0', '2-0'], ['3-0']]);
   });
 });

@@ -19,10 +19,11 @@ export interface TransportSubscription {
   /** Where a group that does not exist yet starts: the oldest event the transport holds, or the next one published. */
   readonly startFrom?: 'earliest' | 'latest';
   /**
-   * Handles one delivery. Resolves when the event is done with (handled, skipped as duplicate, or dead-lettered):
-   * the transport then acknowledges it. Rejects only when the event must stay unacknowledged and be delivered again.
+   * Handles one delivery. Returns `undefined` when the event was done with synchronously, else a promise that
+   * resolves when it is done with (handled, skipped as duplicate, or dead-lettered): the transport then acknowledges
+   * it. The promise rejects only when the event must stay unacknowledged and be delivered again.
    */
-  readonly deliver: (envelope: EventEnvelope) => Promise<void>;
+  readonly deliver: (envelope: EventEnvelope) => Promise<void> | undefined;
 }
 
 /**

@@ -34,6 +34,8 @@ const seqOf = (id: string) => Number(id.split('-')[0]);
  */
 export class FakeStreamRedis {
   readonly acked: string[] = [];
+  /** The ids of each `XACK`, one array per command. */
+  readonly xackCalls: string[][] = [];
   /** The client options Shoal touches (closing turns re-subscription off). */
   readonly options: { autoResubscribe?: boolean } = {};
   private closed = false;
@@ -169,6 +171,7 @@ export class FakeStreamRedis {
     let acked = 0;
     for (const id of ids) if (found.pending.delete(id)) acked += 1;
     this.acked.push(...ids);
+    this.xackCalls.push(ids);
     return acked;
   }
 

@@ -71,7 +71,7 @@ export class StreamBroadcastReader {
           this.lastId = id;
           const envelope = decodeEntry(fields);
           if (!envelope) continue;
-          this.current = this.subscription.deliver(envelope).catch((error: unknown) => {
+          this.current = this.subscription.deliver(envelope)?.catch((error: unknown) => {
             this.logger.warn(
               `${this.subscription.name}: broadcast ${envelope.id} not handled: ${String(error)}`,
             );

@@ -36,7 +36,7 @@ describe('StreamGroupConsumer', () => {
 
   const consumer = (
     name: string,
-    deliver: (e: EventEnvelope) => Promise<void>,
+    deliver: (e: EventEnvelope) => Promise<void> | undefined,
     options: { concurrency?: number; gate?: ConsumptionGate } = {},
   ) => {
     const created = new StreamGroupConsumer(
@@ -74,6 +74,28 @@ describe('StreamGroupConsumer', () => {
     await eventually(() => redis.acked.length === 3, { what: 'three acknowledgements' });
     expect(seen.sort()).toEqual([1, 2, 3]);
     expect(redis.acked.sort()).toEqual(ids.sort());
+    expect(redis.pending(GROUP)).toEqual({});
+  });
+
+  it('acknowledges deliveries done synchronously in one XACK per read, and stop waits for that XACK', async () => {
+    const seen: number[] = [];
+    let stopped: Promise<void> | undefined;
+    let ackedAtStop: string[] | undefined;
+    const ids = [redis.add(envelope(1)), redis.add(envelope(2)), redis.add(envelope(3))];
+    const c = consumer('node-a', (e) => {
+      seen.push(numberOf(e));
+      // Stop while the acknowledgements of this read are still queued.
+      if (seen.length === 3) {
+        ackedAtStop = [...redis.acked];
+        stopped = c.stop(1000);
+      }
+      return undefined;
+    });
+    await c.start();
+    await eventually(() => stopped !== undefined, { what: 'the third delivery' });
+    await stopped;
+    expect(ackedAtStop).toEqual([]);
+    expect(redis.xackCalls).toEqual([ids]);
     expect(redis.pending(GROUP)).toEqual({});
   });
 

@@ -46,7 +46,14 @@ export class StreamGroupConsumer {
     private readonly settings: { blockMs: number; claimIdleTime: number },
     private readonly gate?: ConsumptionGate,
   ) {
-    this.acks = new AckBatcher(redis, stream, subscription.name);
+    this.acks = new AckBatcher(redis, stream, subscription.name, (error, ids) => {
+      // During an outage every acknowledgement fails: the read loop already said so once.
+      const log = isStoreUnavailableError(error) ? 'debug' : 'warn';
+      this.logger[log](
+        `${this.group}: acknowledging ${ids.length} entr${ids.length === 1 ? 'y' : 'ies'} of ${this.stream} ` +
+          `failed, left pending for redelivery: ${String(error)}`,
+      );
+    });
   }
 
   get group(): string {
@@ -130,8 +137,8 @@ export class StreamGroupConsumer {
     if (this.reader) dropConnection(this.reader);
     // Bounded like everything in shutdown: a read or dispatch stuck on a dead connection must not hold it up.
     await Promise.race([this.loopDone?.catch(() => undefined), sleep(graceMs)]);
-    const running = Promise.allSettled([...this.inFlight]);
-    await Promise.race([running, sleep(graceMs)]);
+    const drained = Promise.allSettled([...this.inFlight]).then(() => this.acks.settled());
+    await Promise.race([drained, sleep(graceMs)]);
   }
 
   /** Takes over what `consumer` (a node that left) still had pending. */
@@ -282,6 +289,7 @@ export class StreamGroupConsumer {
     for (const entry of entries) {
       while (this.inFlight.size >= this.subscription.concurrency) await Promise.race(this.inFlight);
       const work = this.handle(entry);
+      if (!work) continue; // done (and its acknowledgement queued) synchronously
       // `then` with the same callback twice rather than `finally`: one promise per delivery instead of three.
       const done = (): void => {
         this.inFlight.delete(tracked);
@@ -292,20 +300,47 @@ export class StreamGroupConsumer {
     }
   }
 
-  private async handle([id, fields]: StreamEntry): Promise<void> {
+  /**
+   * Delivers one entry and acknowledges it once done. Returns `undefined` when that all happened synchronously (a
+   * handler that returned no promise: no promise is made for the event); an ordered consumer's work also waits for
+   * the acknowledgement, so a handover never finds it pending.
+   */
+  private handle([id, fields]: StreamEntry): Promise<void> | undefined {
     const envelope = decodeEntry(fields);
-    try {
-      if (envelope) await this.subscription.deliver(envelope);
-      else
-        this.logger.error(
-          `${this.group}: entry ${id} of ${this.stream} is not an event envelope; acknowledged`,
-        );
-      await this.acks.ack(id);
-    } catch (error) {
-      if (error instanceof DeliveryNotDoneError) return;
-      // During an outage every acknowledgement fails: the read loop already said so once.
-      const log = isStoreUnavailableError(error) ? 'debug' : 'warn';
-      this.logger[log](`${this.group}: ${id} left pending for redelivery: ${String(error)}`);
+    if (!envelope) {
+      this.logger.error(`${this.group}: entry ${id} of ${this.stream} is not an event envelope; acknowledged`);
+      return this.acknowledge(id);
     }
+    let delivery: Promise<void> | undefined;
+    try {
+      delivery = this.subscription.deliver(envelope);
+    } catch (error) {
+      this.leavePending(id, error);
+      return undefined;
+    }
+    return delivery ? this.afterDelivery(id, delivery) : this.acknowledge(id);
+  }
+
+  private async afterDelivery(id: string, delivery: Promise<void>): Promise<void> {
+    try {
+      await delivery;
+    } catch (error) {
+      this.leavePending(id, error);
+      return;
+    }
+    await this.acknowledge(id);
+  }
+
+  /** The delivery did not finish: the entry stays pending, for this group to deliver again. */
+  private leavePending(id: string, error: unknown): void {
+    if (error instanceof DeliveryNotDoneError) return;
+    // During an outage every delivery's store call fails: the read loop already said so once.
+    const log = isStoreUnavailableError(error) ? 'debug' : 'warn';
+    this.logger[log](`${this.group}: ${id} left pending for redelivery: ${String(error)}`);
+  }
+
+  private acknowledge(id: string): Promise<void> | undefined {
+    this.acks.ack(id);
+    return this.gate ? this.acks.settled() : undefined;
   }
 }

@@ -130,7 +130,7 @@ export class LogBroadcastReader {
           const envelope = row.envelope;
           if (!this.recent.has(row.seq) && envelope) {
             fresh += 1;
-            await this.subscription.deliver(envelope).catch((error: unknown) => {
+            await this.subscription.deliver(envelope)?.catch((error: unknown) => {
               this.logger.warn(
                 `${this.subscription.name}: broadcast ${envelope.id} not handled: ${String(error)}`,
               );
