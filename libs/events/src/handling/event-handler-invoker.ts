@@ -182,7 +182,8 @@ export class EventHandlerInvoker {
     const { name } = this.settings;
     const claim = await idempotency.claim(name, envelope.id, 5 * 60_000);
     if (claim === 'done') return 'duplicate';
-    if (claim === 'busy') throw new DeliveryNotDoneError(`${envelope.id} is being handled by another delivery`);
+    if (claim === 'busy')
+      throw new DeliveryNotDoneError(`${envelope.id} is being handled by another delivery`);
     try {
       await this.call(event, { envelope, attempt });
     } catch (error) {

@@ -308,7 +308,9 @@ export class StreamGroupConsumer {
   private handle([id, fields]: StreamEntry): Promise<void> | undefined {
     const envelope = decodeEntry(fields);
     if (!envelope) {
-      this.logger.error(`${this.group}: entry ${id} of ${this.stream} is not an event envelope; acknowledged`);
+      this.logger.error(
+        `${this.group}: entry ${id} of ${this.stream} is not an event envelope; acknowledged`,
+      );
       return this.acknowledge(id);
     }
     let delivery: Promise<void> | undefined;
