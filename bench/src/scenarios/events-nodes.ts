@@ -17,6 +17,17 @@ export const STREAM_SCRIPT: Readonly<Record<Contestant, string>> = { shoal: EVEN
 /** The relay script of each contestant. */
 export const RELAY_SCRIPT: Readonly<Record<Contestant, string>> = { shoal: EVENTS_APP, raw: RAW_RELAY };
 
+/**
+ * Node options of both contestants' processes in the cross-process latency runs: V8's memory reducer off. The reducer
+ * shrinks the heap of a process whose allocation rate dropped, checking every 8 s from the last full collection;
+ * the runs' alternating idle slices make every process of a round look idle at one of those checks, 16–24 s after
+ * it started, so one or two "reduce" mark-compacts landed in the measured slices of each process — 15–33 ms pauses in
+ * a Shoal process (a Nest app's ~24 MB heap), 1–6 ms in the raw script (~4 MB), and the CPU they took slowed the
+ * other processes on this 2-core machine too. That is start-up (the boot-time heap shrunk once), not the event path;
+ * a process under steady traffic does not trigger it. Both sides run with the same option.
+ */
+export const STEADY_STATE_NODE: readonly string[] = ['--no-memory-reducer'];
+
 /** The longest a publish run or a drain may take. */
 const RUN_TIMEOUT_MS = 60_000;
 
@@ -37,18 +48,23 @@ export interface EventsStores {
   readonly store?: 'redis' | 'postgres';
 }
 
-/** Starts `script` as `role` (killed when `scope` closes) and waits for its readiness line. */
+/**
+ * Starts `script` as `role` (killed when `scope` closes) and waits for its readiness line.
+ * @param execArgv options of node itself for the process (see `STEADY_STATE_NODE`).
+ */
 export async function startEventsNode(
   script: string,
   id: string,
   role: 'publisher' | 'consumer' | 'relay',
   stores: EventsStores,
   scope: Scope,
+  execArgv: readonly string[] = [],
 ): Promise<EventsNode> {
   const port = await freePort();
   const process = new NodeProcess({
     name: id,
     script,
+    execArgv: [...execArgv],
     env: {
       PORT: String(port),
       SHOAL_NODE_ID: id,

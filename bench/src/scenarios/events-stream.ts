@@ -9,6 +9,7 @@ import {
   publish,
   resetConsumer,
   startEventsNode,
+  STEADY_STATE_NODE,
   STREAM_SCRIPT,
   type EventsNode,
 } from './events-nodes.js';
@@ -51,8 +52,8 @@ async function startStreamPair(contestant: Contestant, round: number, scope: Sco
   const stores = { redisUrl: redis.url, prefix: randomPrefix() };
   const script = STREAM_SCRIPT[contestant];
   const [publisher, consumer] = await Promise.all([
-    startEventsNode(script, `${contestant}-r${round}-pub`, 'publisher', stores, scope),
-    startEventsNode(script, `${contestant}-r${round}-con`, 'consumer', stores, scope),
+    startEventsNode(script, `${contestant}-r${round}-pub`, 'publisher', stores, scope, STEADY_STATE_NODE),
+    startEventsNode(script, `${contestant}-r${round}-con`, 'consumer', stores, scope, STEADY_STATE_NODE),
   ]);
   return { publisher, consumer };
 }

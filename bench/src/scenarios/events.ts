@@ -11,6 +11,7 @@ import type { MetricRow } from '../harness/report.js';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../harness/scenario.js';
 import { percentile, summarize } from '../harness/stats.js';
 import { outboxLatencyTurn, relayTurn, type OutboxLatencySettings } from './events-outbox.js';
+import { STEADY_STATE_NODE } from './events-nodes.js';
 import { eventsStreamRound, type StreamSettings, type StreamSlices } from './events-stream.js';
 
 /** Run shape of the events scenario. */
@@ -185,6 +186,7 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       outboxWarmupEvents: outbox.warmupEvents,
       relayRows: settings.relayRows,
       handlerConcurrency: 8,
+      streamNodeOptions: STEADY_STATE_NODE.join(' '),
       relayBatchSize: 200,
     },
     samples,
@@ -199,9 +201,11 @@ async function run({ quick, scope, log }: ScenarioContext): Promise<ScenarioOutc
       'shoal = bench/src/fixtures/events-app.ts (ClusterModule on Redis + LeaderModule + EventBusModule, one ' +
         "@IntegrationEvent('bench.ping') with a zod schema, one group @OnEvent handler, concurrency 8); raw = " +
         'bench/src/fixtures/raw-events.ts (XADD / XREADGROUP COUNT 8 + XACK on plain ioredis, same envelope ' +
-        'bytes). One publisher process, one consumer process.',
+        "bytes). One publisher process, one consumer process. Both sides' stream processes run with node " +
+        `${STEADY_STATE_NODE.join(' ')}: V8's memory reducer would otherwise shrink each process's start-up heap in ` +
+        'one or two mark-compacts 16–24 s after start, in the middle of the latency slices (see STEADY_STATE_NODE).',
       `latency: ${stream.latencyEvents} events per round and side at ${stream.rate}/s after ${stream.warmupEvents} ` +
-        'unmeasured, publish call → handler, sub-ms epoch clock (performance.timeOrigin + now()) of both processes. ' +
+        "unmeasured, publish call → handler, on the machine's monotonic clock (process.hrtime) in both processes. " +
         `Pooled: shoal ${pooled(shoal.stream_ms)}; raw ${pooled(raw.stream_ms)}.`,
       `throughput: ${stream.burstEvents} events per round and side in ${settings.slices.throughput} bursts, each ` +
         `published with ${stream.burstWindow} publishes in flight; all events / the sum of each burst's ` +

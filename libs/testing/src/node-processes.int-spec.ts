@@ -14,7 +14,10 @@ let ticks = 0;
 setInterval(() => console.log('tick ' + ++ticks), 20);
 process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(0); });
 console.error('stderr line from ' + process.env.NODE_NAME);
-console.log('shoal:ready name=' + process.env.NODE_NAME + ' args=' + process.argv.slice(2).join(','));
+console.log(
+  'shoal:ready name=' + process.env.NODE_NAME + ' args=' + process.argv.slice(2).join(',') +
+    ' execArgv=' + process.execArgv.join(','),
+);
 `;
 /** Dies during boot with a recognisable message. */
 const CRASH = `console.error('boom: DATABASE_URL is missing'); process.exit(3);`;
@@ -80,6 +83,23 @@ afterAll(() => {
 
 describe('NodeProcess', () => {
   it(
+    'passes execArgv to node itself, before the script, and args to the script',
+    async () => {
+      const node = proc({
+        name: 'flags',
+        execArgv: ['--no-memory-reducer', '--max-old-space-size=64'],
+        args: ['--y'],
+      });
+      await node.start();
+      expect(node.output()).toContain(
+        'shoal:ready name=flags args=--y execArgv=--no-memory-reducer,--max-old-space-size=64',
+      );
+      expect(await node.stop()).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
     'starts, waits for readiness, captures stdout and stderr, and stops with exit code 0 on SIGTERM',
     async () => {
       const node = proc({ name: 'a', args: ['--x', '1'] });
@@ -87,7 +107,7 @@ describe('NodeProcess', () => {
       await node.start();
       expect(node.running).toBe(true);
       expect(node.pid).toEqual(expect.any(Number));
-      expect(node.output()).toContain('shoal:ready name=a args=--x,1');
+      expect(node.output()).toContain('shoal:ready name=a args=--x,1 execArgv=');
       expect(node.output()).toContain('stderr line from a');
 
       expect(await node.stop()).toBe(0);

@@ -18,6 +18,8 @@ export interface NodeProcessSpec {
   name: string;
   /** Path of the script run by `process.execPath`. */
   script: string;
+  /** Options of node itself (V8 flags included), before the script path: the child's `process.execArgv`. */
+  execArgv?: string[];
   /** Arguments after the script path. */
   args?: string[];
   /** Extra environment variables, merged over the test process's environment. */
@@ -65,7 +67,7 @@ export class NodeProcess {
   }
 
   /**
-   * Spawns `process.execPath script ...args` and waits until a stdout line matches the ready pattern. If the
+   * Spawns `process.execPath ...execArgv script ...args` and waits until a stdout line matches the ready pattern. If the
    * process exits first or the timeout passes, it is killed and this rejects with an Error that includes the
    * last ~4 KB of its output.
    */
@@ -76,7 +78,7 @@ export class NodeProcess {
     const child = new ManagedChild({
       label: `node '${this.name}'`,
       command: process.execPath,
-      args: [spec.script, ...(spec.args ?? [])],
+      args: [...(spec.execArgv ?? []), spec.script, ...(spec.args ?? [])],
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env },
       output: this.buffer,
