@@ -46,14 +46,12 @@ export class StreamGroupConsumer {
     private readonly settings: { blockMs: number; claimIdleTime: number },
     private readonly gate?: ConsumptionGate,
   ) {
-    this.acks = new AckBatcher(redis, stream, subscription.name, (error, ids) => {
-      // During an outage every acknowledgement fails: the read loop already said so once.
-      const log = isStoreUnavailableError(error) ? 'debug' : 'warn';
-      this.logger[log](
-        `${this.group}: acknowledging ${ids.length} entr${ids.length === 1 ? 'y' : 'ies'} of ${this.stream} ` +
-          `failed, left pending for redelivery: ${String(error)}`,
-      );
-    });
+    this.acks = new AckBatcher(redis, stream, subscription.name, (error, ids) =>
+      this.logLeftPending(
+        `acknowledging ${ids.length} entr${ids.length === 1 ? 'y' : 'ies'} of ${this.stream} failed,`,
+        error,
+      ),
+    );
   }
 
   get group(): string {
@@ -336,9 +334,13 @@ export class StreamGroupConsumer {
   /** The delivery did not finish: the entry stays pending, for this group to deliver again. */
   private leavePending(id: string, error: unknown): void {
     if (error instanceof DeliveryNotDoneError) return;
-    // During an outage every delivery's store call fails: the read loop already said so once.
+    this.logLeftPending(id, error);
+  }
+
+  /** Says `what` was left pending for redelivery: at debug level during an outage, which the read loop already reported once. */
+  private logLeftPending(what: string, error: unknown): void {
     const log = isStoreUnavailableError(error) ? 'debug' : 'warn';
-    this.logger[log](`${this.group}: ${id} left pending for redelivery: ${String(error)}`);
+    this.logger[log](`${this.group}: ${what} left pending for redelivery: ${String(error)}`);
   }
 
   private acknowledge(id: string): Promise<void> | undefined {
